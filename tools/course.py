@@ -1,0 +1,92 @@
+#!/usr/bin/env python3
+"""Run the course's lesson notebooks top to bottom and print the reproduction table.
+
+Quick mode (default) drops cells flagged `#| slow` or `#| full`, exactly as `nbdev_test` does, and runs
+on small data.  `--full` (or `FULL=1 make course`) runs everything on the real data.  Executed copies,
+the per-lesson figure records and the table go to `_course/<mode>/` (git-ignored), never over the
+committed notebooks.  `--publish` (full mode only) additionally copies each executed notebook back
+into `nbs/`, cleaned, so the documentation shows a real full run: review the diff before committing.
+
+    python tools/course.py                      # every lesson, quick mode
+    python tools/course.py --full --lesson 05   # one lesson (by number or name), full mode
+"""
+import argparse, os, re, shutil, subprocess, sys, time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+NBS = ROOT / 'nbs'
+SKIP_FLAGS = ('slow', 'full')
+
+def lessons(selected=None):
+    "Numbered notebooks in `nbs/`, optionally those whose name starts with one of `selected`."
+    nbs = sorted(p for p in NBS.glob('[0-9][0-9]_*.ipynb'))
+    if selected: nbs = [p for p in nbs if any(p.stem.startswith(s) for s in selected)]
+    return nbs
+
+def is_skipped(cell):
+    "Does this cell carry a `#| slow` or `#| full` directive?"
+    src = ''.join(cell.source) if isinstance(cell.source, list) else cell.source
+    return any(re.match(rf'^\s*#\s*\|\s*{f}\s*$', line) for line in src.splitlines() for f in SKIP_FLAGS)
+
+def run_lesson(path, out_dir, full, timeout):
+    import nbformat
+    from nbclient import NotebookClient
+    nb = nbformat.read(path, as_version=4)
+    if not full: nb.cells = [c for c in nb.cells if not (c.cell_type == 'code' and is_skipped(c))]
+    record = out_dir / f'{path.stem}.jsonl'
+    record.unlink(missing_ok=True)
+    os.environ.update(DL_FOUNDATIONS_RECORD=str(record), DL_FOUNDATIONS_LESSON=path.stem,
+                      DL_FOUNDATIONS_FULL='1' if full else '0', MPLBACKEND='module://matplotlib_inline.backend_inline')
+    client = NotebookClient(nb, timeout=timeout, kernel_name='python3', resources={'metadata': {'path': str(NBS)}})
+    start = time.time()
+    try: client.execute()
+    finally:
+        nbformat.write(nb, out_dir / path.name)  # keep the executed copy, even a failed one, for reading
+    return time.time() - start
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('--full', action='store_true', default=os.environ.get('FULL', '') not in ('', '0'),
+                    help='run the lectures\' full experiments on the real data (also: FULL=1)')
+    ap.add_argument('--lesson', nargs='*', help='only these lessons, by number or name prefix (e.g. 05 08_rnn)')
+    ap.add_argument('--publish', action='store_true', help='copy executed full-mode notebooks back into nbs/ (cleaned)')
+    ap.add_argument('--timeout', type=int, default=None, help='seconds allowed per cell (default: none in full mode, 600 in quick)')
+    args = ap.parse_args(argv)
+    if args.publish and not args.full: ap.error('--publish only makes sense with --full: committed notebooks show full runs')
+    sys.path.insert(0, str(ROOT))
+    from dl_foundations.course import load_records, reproduction_table
+
+    mode = 'full' if args.full else 'quick'
+    out_dir = ROOT / '_course' / mode
+    out_dir.mkdir(parents=True, exist_ok=True)
+    todo = lessons(args.lesson)
+    if not todo: sys.exit(f'No lesson matches {args.lesson}; lessons are {[p.stem for p in lessons()]}')
+    if not args.lesson:  # a full course run starts from an empty record folder
+        for p in out_dir.glob('*.jsonl'): p.unlink()
+    data = os.environ.get('DL_FOUNDATIONS_DATA', '(default cache)')
+    print(f'Running {len(todo)} lesson(s) in {mode} mode; data: {data}; executed copies in {out_dir.relative_to(ROOT)}/', flush=True)
+    failed, timings = [], []
+    for path in todo:
+        print(f'  {path.stem:<22}', end=' ', flush=True)
+        try:
+            secs = run_lesson(path, out_dir, args.full, args.timeout or (None if args.full else 600))
+            timings.append((path.stem, secs)); print(f'ok   {secs:6.1f}s', flush=True)
+        except Exception as e:
+            failed.append(path.stem)
+            msg = str(e).strip().splitlines()
+            print(f'FAILED: {msg[-1] if msg else type(e).__name__} (see {out_dir.relative_to(ROOT)}/{path.name})', flush=True)
+            continue
+        if args.publish:
+            shutil.copy(out_dir / path.name, path)
+
+            subprocess.run([str(Path(sys.executable).with_name('nbdev_clean')), '--fname', str(path)], check=True, cwd=ROOT)
+
+    table = reproduction_table(load_records(out_dir))
+    (out_dir / 'reproduction.md').write_text(f'# Reproduction table ({mode} mode)\n\n{table}\n', encoding='utf-8')
+    print(f'\nReproduction table ({mode} mode; also in {out_dir.relative_to(ROOT)}/reproduction.md):\n')
+    print(table)
+    print(f'\n{len(timings)} lesson(s) ran in {sum(s for _, s in timings):.0f}s' + (f'; FAILED: {", ".join(failed)}' if failed else ''))
+    sys.exit(1 if failed else 0)
+
+if __name__ == '__main__':
+    main()
