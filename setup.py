@@ -1,6 +1,7 @@
 """Packaging for dl_foundations, driven by settings.ini (the nbdev 2 layout)."""
 from configparser import ConfigParser
 import setuptools, shlex
+from pathlib import Path
 
 config = ConfigParser(delimiters=['='])
 config.read('settings.ini', encoding='utf-8')
@@ -34,7 +35,7 @@ setuptools.setup(
     install_requires=requirements,
     extras_require={'dev': dev_requirements},
     python_requires='>=' + cfg['min_python'],
-    long_description=open('README.md', encoding='utf-8').read(),
+    long_description=Path('README.md').read_text(encoding='utf-8') if Path('README.md').exists() else cfg['description'],
     long_description_content_type='text/markdown',
     zip_safe=False,
     entry_points={'nbdev': [f"{cfg['lib_path']}={cfg['lib_path']}._modidx:d"]},

@@ -29,17 +29,18 @@ def is_skipped(cell):
     return any(re.match(rf'^\s*#\s*\|\s*{f}\s*$', line) for line in src.splitlines() for f in SKIP_FLAGS)
 
 def run_lesson(path, out_dir, full, timeout):
+    "Execute one notebook in a fresh kernel; its figures go to `out_dir/<name>.jsonl`, the executed copy beside it."
     import nbformat
     from nbclient import NotebookClient
     nb = nbformat.read(path, as_version=4)
     if not full: nb.cells = [c for c in nb.cells if not (c.cell_type == 'code' and is_skipped(c))]
     record = out_dir / f'{path.stem}.jsonl'
     record.unlink(missing_ok=True)
-    os.environ.update(DL_FOUNDATIONS_RECORD=str(record), DL_FOUNDATIONS_LESSON=path.stem,
-                      DL_FOUNDATIONS_FULL='1' if full else '0', MPLBACKEND='module://matplotlib_inline.backend_inline')
+    env = dict(os.environ, DL_FOUNDATIONS_RECORD=str(record), DL_FOUNDATIONS_LESSON=path.stem,
+               DL_FOUNDATIONS_FULL='1' if full else '0', MPLBACKEND='module://matplotlib_inline.backend_inline')
     client = NotebookClient(nb, timeout=timeout, kernel_name='python3', resources={'metadata': {'path': str(NBS)}})
     start = time.time()
-    try: client.execute()
+    try: client.execute(env=env)
     finally:
         nbformat.write(nb, out_dir / path.name)  # keep the executed copy, even a failed one, for reading
     return time.time() - start

@@ -1,0 +1,34 @@
+"""The course runner: cell skipping in quick mode and a table built only from what a run recorded."""
+import json, subprocess, sys
+from pathlib import Path
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / 'tools'))
+import course  # tools/course.py
+
+def test_quick_mode_skips_slow_and_full_cells():
+    cell = lambda src: nbformat.v4.new_code_cell(src)
+    assert course.is_skipped(cell('#| full\nx = 1'))
+    assert course.is_skipped(cell('# | slow\nx = 1'))
+    assert not course.is_skipped(cell('#| export\nx = 1'))
+    assert not course.is_skipped(cell('x = 1  # full data'))
+
+def test_lessons_are_numbered_notebooks_in_order():
+    names = [p.stem for p in course.lessons()]
+    assert names == sorted(names) and all(n[:2].isdigit() for n in names)
+    assert [p.stem for p in course.lessons(['00'])] == ['00_course']
+
+def test_runner_records_figures_and_builds_the_table(tmp_path, monkeypatch):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("from dl_foundations.course import record_figure, mode_name\n"
+                                          "record_figure('demo figure', '42%', 0.5, 'generated', fmt='{:.0%}')"),
+                nbformat.v4.new_code_cell("#| full\nraise RuntimeError('full-mode cell ran in quick mode')")]
+    path = tmp_path / '99_demo.ipynb'
+    nbformat.write(nb, path)
+    monkeypatch.setattr(course, 'NBS', ROOT / 'nbs')
+    monkeypatch.setenv('PYTHONPATH', str(ROOT))
+    course.run_lesson(path, tmp_path, full=False, timeout=120)
+    rows = [json.loads(l) for l in (tmp_path / '99_demo.jsonl').read_text().splitlines()]
+    assert [(r['figure'], r['lecture'], r['value'], r['mode']) for r in rows] == [('demo figure', '42%', '50%', 'quick')]
+    assert (tmp_path / '99_demo.ipynb').exists()
