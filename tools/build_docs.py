@@ -1,0 +1,402 @@
+#!/usr/bin/env python
+"""Offline documentation build: the processed notebooks as a static HTML site, without Quarto.
+
+    .venv/bin/python tools/build_docs.py             # nbdev_proc_nbs, then HTML pages into _docs_offline/
+    .venv/bin/python tools/build_docs.py --no-proc   # reuse _proc/ as it is (no notebook code runs)
+    .venv/bin/python tools/build_docs.py --force     # make nbdev_proc_nbs re-process every notebook
+
+The published site is Quarto's (`nbdev_docs`, run by .github/workflows/deploy.yaml). Quarto cannot be
+installed without internet, so this build is the documentation CI can make and check offline
+(tests/test_docs.py does, in a real browser too). It renders what Quarto would render: nbdev's processed
+notebooks in `_proc/`, with the `show_doc` output (signature and docstring) of every exported symbol.
+
+The site in `_docs_offline/` (git-ignored) browses from file://:
+- one page per notebook in nbs/, named as Quarto names it (`00_course.ipynb` -> `course.html`,
+  `index.ipynb` -> `index.html`), each with a title, a navigation bar, a sidebar linking every page
+  (home first) and a table of contents;
+- links are page-relative: links between notebooks (`03_data.ipynb`) point at their pages, and nbdev's
+  links to the published site (`https://<doc_host><doc_baseurl>/course.html#record_figure`) at the local
+  page; heading ids follow Pandoc's rules, as on the Quarto site, so those anchors land;
+- output images are written as files beside the pages (`<page>_files/`), images the markdown refers to
+  are copied from nbs/;
+- an inline script sets `<body data-figures="N">` after load to the number of images that really
+  rendered (naturalWidth > 0), so a headless browser's dumped DOM can prove a figure is on screen;
+- `manifest.json` lists notebook -> page -> title and a fingerprint of the sources it was built from.
+Math stays as TeX source (no MathJax offline).
+"""
+from __future__ import annotations
+
+import argparse, configparser, hashlib, html, json, os, re, shutil, subprocess, sys, tempfile, time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT_NAME = '_docs_offline'
+
+# ---------------------------------------------------------------------------- settings and sources
+
+def settings(root:Path=ROOT) -> dict:
+    "The [DEFAULT] section of settings.ini, with the values this build needs."
+    cp = configparser.ConfigParser(interpolation=None)
+    cp.read(root/'settings.ini', encoding='utf-8')
+    d = dict(cp['DEFAULT'])
+    d.setdefault('nbs_path', 'nbs'); d.setdefault('lib_path', d.get('lib_name', ''))
+    d.setdefault('title', d.get('lib_name', 'docs'))
+    d['doc_url'] = (d.get('doc_host', '').rstrip('/') + '/' + d.get('doc_baseurl', '').strip('/')).rstrip('/') + '/'
+    return d
+
+def documented_notebooks(nbs:Path) -> list[Path]:
+    "Notebooks nbdev documents: nbs/**/*.ipynb minus files and folders whose names start with `_` or `.`; index first."
+    found = [p for p in nbs.rglob('*.ipynb')
+             if not any(part.startswith(('_', '.')) for part in p.relative_to(nbs).parts)]
+    return sorted(found, key=lambda p: (p.relative_to(nbs).parent.parts, p.name != 'index.ipynb', p.name))
+
+def source_fingerprint(root:Path=ROOT) -> str:
+    "A hash of everything the site is built from, so a test can tell whether a build is current."
+    cfg = settings(root)
+    nbs, lib = root/cfg['nbs_path'], root/cfg['lib_path']
+    files = [root/'settings.ini', Path(__file__).resolve(), *documented_notebooks(nbs), *sorted(lib.glob('*.py'))]
+    h = hashlib.sha256()
+    for f in files:
+        h.update(str(f.relative_to(root)).encode() + b'\0')
+        h.update(f.read_bytes() if f.exists() else b'')
+    return h.hexdigest()
+
+def page_name(nb_rel:Path) -> str:
+    "The page nbdev/Quarto makes from a notebook path (nbdev's `_nbpath2html`): '00_course.ipynb' -> 'course.html'."
+    return nb_rel.with_name(re.sub(r'^\d+[a-zA-Z0-9]*_', '', nb_rel.name.lower())).with_suffix('.html').as_posix()
+
+# ---------------------------------------------------------------------------- step 1: nbdev_proc_nbs
+
+def run_proc_nbs(root:Path, nbs:Path, force:bool=False):
+    "Run nbdev's own processing (what Quarto renders) into `_proc/`; keep the committed sidebar.yml."
+    exe = Path(sys.executable).parent/'nbdev_proc_nbs'
+    cmd = [str(exe) if exe.exists() else (shutil.which('nbdev_proc_nbs') or 'nbdev_proc_nbs')]
+    if force: cmd.append('--force')
+    # nbdev_proc_nbs regenerates sidebar.yml (and lists non-notebook files in it) unless settings.ini has
+    # custom_sidebar = True: the committed nbs/sidebar.yml is the one the published site uses, so put it back.
+    sidebar = nbs/'sidebar.yml'
+    kept = sidebar.read_bytes() if sidebar.exists() else None
+    # nbdev_proc_nbs never runs Quarto, but when `quarto` is not on PATH it tries to install it (curl + sudo dpkg)
+    # and then runs `pip install -e <repo>[dev]` with whatever `pip` is on PATH, outside the venv. A stand-in
+    # `quarto` on PATH (first) stops that; it fails loudly should anything really call it.
+    shim = Path(tempfile.mkdtemp(prefix='build_docs_'))
+    (shim/'quarto').write_text('#!/bin/sh\necho "quarto is not available in the offline docs build" >&2\nexit 1\n')
+    (shim/'quarto').chmod(0o755)
+    env = {**os.environ, 'MPLBACKEND': 'Agg', 'PATH': f'{shim}{os.pathsep}{os.environ.get("PATH", "")}'}
+    try: res = subprocess.run(cmd, cwd=root, env=env)
+    finally:
+        shutil.rmtree(shim, ignore_errors=True)
+        if kept is not None and (not sidebar.exists() or sidebar.read_bytes() != kept):
+            sidebar.write_bytes(kept)
+            print('build_docs: nbdev_proc_nbs rewrote nbs/sidebar.yml; restored the committed one '
+                  '(set custom_sidebar = True in settings.ini to stop nbdev from regenerating it)')
+    if res.returncode:
+        sys.exit(f'build_docs: nbdev_proc_nbs failed (exit {res.returncode}): a notebook\'s export, import or '
+                 'show_doc cells raised; see the error above. nbdev executes those cells to render show_doc.')
+
+# ---------------------------------------------------------------------------- step 2: notebook -> HTML
+
+_DIRECTIVE = re.compile(r'^\s*#\s*\|\s?(.*)$')
+
+def split_directives(source:str) -> tuple[dict, str]:
+    "Quarto/nbdev `#| key: value` lines at the top of a code cell -> (options, the rest of the source)."
+    lines, opts = source.splitlines(), {}
+    i = 0
+    while i < len(lines) and (_DIRECTIVE.match(lines[i]) or not lines[i].strip()):
+        m = _DIRECTIVE.match(lines[i])
+        if m:
+            key, _, val = m.group(1).partition(':')
+            opts[key.strip()] = val.strip().lower() if val.strip() else True
+        i += 1
+    return opts, '\n'.join(lines[i:])
+
+def _false(v) -> bool: return str(v).lower() in ('false', 'no', '0')
+
+_ATTR_LINK = re.compile(r'\[([^\]\n]+)\]\(([^)\s]+)\)\{([^}\n]*)\}')
+_FENCE_OPEN = re.compile(r'^\s*:::+\s*\{?([^}]*?)\}?\s*$')
+
+def _pandoc_attrs(attrs:str) -> str:
+    "Pandoc attributes `{.cls #id key=\"v\"}` as HTML attributes."
+    classes, out = [], []
+    for tok in re.findall(r'[\w-]+="[^"]*"|[\w-]+=\S+|\.[\w-]+|#[\w-]+', attrs):
+        if tok.startswith('.'): classes.append(tok[1:])
+        elif tok.startswith('#'): out.append(f'id="{html.escape(tok[1:])}"')
+        else:
+            k, _, v = tok.partition('=')
+            out.append(f'{k}="{html.escape(v.strip(chr(34)))}"')
+    if classes: out.insert(0, f'class="{" ".join(classes)}"')
+    return ' '.join(out)
+
+def quarto_markdown(md:str) -> str:
+    "Turn the bits of Quarto markdown that plain Markdown lacks into HTML: `[a](u){attrs}` links, `:::` divs."
+    md = _ATTR_LINK.sub(lambda m: f'<a href="{html.escape(m.group(2))}" {_pandoc_attrs(m.group(3))}>{m.group(1)}</a>', md)
+    if ':::' not in md: return md
+    out, in_code = [], False
+    for line in md.splitlines():
+        if line.lstrip().startswith(('```', '~~~')): in_code = not in_code
+        m = None if in_code else _FENCE_OPEN.match(line)
+        if m and m.group(1).strip():  # an opening fence: ::: {.callout-note} or ::: callout-note
+            spec = m.group(1).strip()
+            classes = ' '.join(c.lstrip('.') for c in spec.split() if '=' not in c and not c.startswith('#'))
+            out += [f'<div class="{html.escape(classes)} fenced-div">', '']
+        elif m: out += ['', '</div>']
+        else: out.append(line)
+    return '\n'.join(out)
+
+def prepare_notebook(nb) -> dict:
+    "Apply Quarto's cell options to a processed notebook in place; return its frontmatter."
+    import yaml
+    front, cells = {}, []
+    for cell in nb.cells:
+        if cell.cell_type == 'raw':
+            m = re.match(r'^\s*---\s*\n(.*?)\n---\s*$', cell.source, flags=re.S)
+            if m and not front:
+                front = yaml.safe_load(m.group(1)) or {}
+                continue
+        if cell.cell_type == 'markdown':
+            cell.source = quarto_markdown(cell.source)
+            if not cell.source.strip() or cell.source.strip().startswith('<!-- WARNING: THIS FILE WAS AUTOGENERATED'):
+                continue
+        if cell.cell_type == 'code':
+            opts, src = split_directives(cell.source)
+            if _false(opts.get('include', True)): continue
+            cell.source = src
+            if _false(opts.get('output', True)): cell.outputs = []
+            if _false(opts.get('echo', True)) or not src.strip():
+                cell.metadata.setdefault('transient', {})['remove_source'] = True
+            for out in cell.get('outputs', []):
+                data = out.get('data', {})
+                if 'text/markdown' in data: data['text/markdown'] = quarto_markdown(data['text/markdown'])
+            if not cell.get('outputs') and cell.metadata.get('transient', {}).get('remove_source'): continue
+        cells.append(cell)
+    nb.cells = cells
+    return front
+
+def make_exporter():
+    from traitlets.config import Config
+    from nbconvert import HTMLExporter
+    c = Config()
+    c.HTMLExporter.template_name = 'basic'
+    c.HTMLExporter.exclude_input_prompt = True
+    c.HTMLExporter.exclude_output_prompt = True
+    c.ExtractOutputPreprocessor.enabled = True  # output images as files beside the page
+    return HTMLExporter(config=c)
+
+# ---------------------------------------------------------------------------- step 3: the page
+
+def pandoc_id(text:str, taken:set) -> str:
+    "Pandoc's auto_identifiers (what Quarto uses): lower case, keep alphanumerics, `_-.`, spaces -> `-`."
+    s = re.sub(r'[^\w\s.-]', '', text, flags=re.UNICODE).strip().lower()
+    s = re.sub(r'\s+', '-', s)
+    s = re.sub(r'^[^a-z]+', '', s) or 'section'
+    base, i = s, 0
+    while s in taken: i += 1; s = f'{base}-{i}'
+    taken.add(s)
+    return s
+
+def relpath(target:str, page:str) -> str:
+    "`target` (site-root relative) as seen from `page` (site-root relative)."
+    return os.path.relpath(target, os.path.dirname(page) or '.').replace(os.sep, '/')
+
+def postprocess(body:str, page:str, nb_rel:Path, pages_by_nb:dict, cfg:dict, nbs:Path, out:Path) -> tuple[str, list]:
+    "Pandoc-style heading ids, local links, copied images; returns (html, table of contents)."
+    from bs4 import BeautifulSoup
+    soup = BeautifulSoup(body, 'html.parser')
+    taken, toc = set(), []
+    for h in soup.find_all(re.compile(r'^h[1-6]$')):
+        for a in h.find_all('a', class_='anchor-link'): a.decompose()
+        new_id = pandoc_id(h.get_text(' ', strip=True), taken)
+        h['id'] = new_id
+        a = soup.new_tag('a', href=f'#{new_id}', attrs={'class': 'anchor-link'}); a.string = '¶'
+        h.append(a)
+        if h.name in ('h2', 'h3'): toc.append((h.name, new_id, h.get_text(' ', strip=True).rstrip('¶ ')))
+    doc_url = cfg['doc_url']
+    for tag, attr in (('a', 'href'), ('img', 'src'), ('link', 'href'), ('source', 'src')):
+        for el in soup.find_all(tag):
+            url = el.get(attr)
+            if not url or url.startswith(('#', 'data:', 'mailto:', 'javascript:')): continue
+            if doc_url != '/' and url.startswith(doc_url):  # nbdev's links into the published site
+                el[attr] = relpath(url[len(doc_url):] or 'index.html', page); continue
+            if re.match(r'^[a-z][a-z0-9+.-]*:', url, flags=re.I) or url.startswith('/'): continue
+            path, _, frag = url.partition('#')
+            if path.endswith('.ipynb'):  # a link to another notebook: its page
+                target = os.path.normpath((nb_rel.parent/path).as_posix()).replace(os.sep, '/')
+                if target in pages_by_nb:
+                    el[attr] = relpath(pages_by_nb[target], page) + (f'#{frag}' if frag else '')
+            elif tag == 'img' and path:  # an image the markdown refers to: copy it from nbs/
+                src = nbs/nb_rel.parent/path
+                dst = out/os.path.dirname(page)/path
+                if src.is_file() and not dst.exists():
+                    dst.parent.mkdir(parents=True, exist_ok=True); shutil.copy2(src, dst)
+    return str(soup), toc
+
+CSS = """
+:root { --accent: #2780e3; --ink: #212529; --muted: #6c757d; --line: #dee2e6; --code-bg: #f6f8fa; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 16px/1.55 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; color: var(--ink); }
+a { color: var(--accent); text-decoration: none; } a:hover { text-decoration: underline; }
+.navbar { position: sticky; top: 0; z-index: 10; display: flex; gap: 1.5rem; align-items: center; padding: .6rem 1.2rem;
+  background: var(--accent); color: #fff; }
+.navbar a { color: #fff; } .navbar .brand { font-weight: 600; font-size: 1.15rem; } .navbar .note { margin-left: auto; opacity: .8; font-size: .85rem; }
+.layout { display: grid; grid-template-columns: 16rem minmax(0, 1fr) 14rem; gap: 2rem; max-width: 92rem; margin: 0 auto; padding: 0 1.2rem; }
+.sidebar, .toc { position: sticky; top: 3.4rem; align-self: start; max-height: calc(100vh - 3.6rem); overflow-y: auto; padding: 1.2rem 0; font-size: .92rem; }
+.sidebar ul, .toc ul { list-style: none; margin: 0; padding: 0; }
+.sidebar li a { display: block; padding: .3rem .6rem; border-radius: .3rem; color: var(--ink); }
+.sidebar li a:hover { background: #eef4fc; text-decoration: none; }
+.sidebar li.active a { background: #e1ecfb; color: var(--accent); font-weight: 600; }
+.sidebar .num { display: inline-block; width: 1.7rem; color: var(--muted); font-variant-numeric: tabular-nums; }
+.toc h2 { font-size: .8rem; text-transform: uppercase; letter-spacing: .05em; color: var(--muted); margin: 0 0 .5rem; }
+.toc li.h3 { padding-left: .8rem; } .toc a { color: var(--muted); display: block; padding: .15rem 0; }
+main { min-width: 0; padding: 1.5rem 0 4rem; }
+.page-header h1.title { margin: 0 0 .3rem; font-size: 2.1rem; }
+.page-header .description { margin: 0 0 1.5rem; font-style: italic; font-size: 1.2rem; color: var(--muted); }
+h2, h3, h4 { margin-top: 1.8rem; } .anchor-link { margin-left: .4rem; opacity: 0; font-size: .8em; } h2:hover .anchor-link, h3:hover .anchor-link, h4:hover .anchor-link { opacity: .6; }
+pre, code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: .88rem; }
+code { background: var(--code-bg); padding: .1rem .25rem; border-radius: .2rem; }
+pre { margin: 0; padding: .7rem .9rem; overflow-x: auto; background: var(--code-bg); border-radius: .3rem; }
+pre code { background: none; padding: 0; }
+.cell { margin: 0 0 1rem; }
+.input_area .highlight, .input_area pre { background: var(--code-bg); border-radius: .3rem; }
+.output_wrapper { margin-top: .25rem; }
+.output_area pre, .output_stream pre, .output_text pre { background: none; border-left: 2px solid lightsalmon; border-radius: 0; margin-left: .8rem; padding: .3rem .8rem; }
+.output_stderr pre { background: #fff5f5; }
+.output_area img { max-width: 100%; height: auto; }
+.output_markdown hr:first-child { border: 0; border-top: 1px solid var(--line); margin: 1.8rem 0 .4rem; }
+.output_markdown h2, .output_markdown h3, .output_markdown h4 { margin-top: .2rem; font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
+.output_markdown pre { background: var(--code-bg); border: 0; margin: 0 0 .6rem; }
+.output_area table, .text_cell table { border-collapse: collapse; margin: .6rem 0; font-size: .92rem; }
+th, td { border-bottom: 1px solid var(--line); padding: .35rem .7rem; text-align: left; vertical-align: top; }
+thead th { border-bottom: 2px solid var(--line); }
+blockquote { margin: .8rem 0; padding: .1rem 1rem; border-left: 3px solid var(--line); color: #495057; }
+.fenced-div { margin: 1rem 0; padding: .6rem 1rem; border-left: 4px solid var(--accent); background: #f4f8fd; border-radius: .3rem; }
+.callout-warning, .callout-caution { border-left-color: #ff7518; background: #fff8f1; }
+.callout-important { border-left-color: #cc1914; background: #fdf3f2; }
+.callout-tip { border-left-color: #3fb618; background: #f4fbf1; }
+img { max-width: 100%; }
+@media (max-width: 75rem) { .layout { grid-template-columns: 14rem minmax(0, 1fr); } .toc { display: none; } }
+@media (max-width: 48rem) { .layout { display: block; } .sidebar { position: static; max-height: none; border-bottom: 1px solid var(--line); } }
+"""
+
+FIGURE_SCRIPT = """<script>
+// After load: how many images really rendered (a headless browser's dumped DOM shows it as data-figures).
+window.addEventListener('load', function () {
+  var rendered = 0;
+  for (var i = 0; i < document.images.length; i++) {
+    var img = document.images[i];
+    if (img.complete && img.naturalWidth > 0) rendered++;
+  }
+  document.body.dataset.figures = String(rendered);
+  document.body.dataset.images = String(document.images.length);
+});
+</script>"""
+
+def _num(nb_rel:Path) -> str:
+    m = re.match(r'^(\d+)[a-zA-Z0-9]*_', nb_rel.name)
+    return m.group(1) if m else ''
+
+def render_page(p:dict, pages:list, body:str, toc:list, cfg:dict) -> str:
+    "The complete HTML document of one page: navbar, sidebar, title, body, table of contents, script."
+    esc, page, site = html.escape, p['page'], cfg['title']
+    nav = []
+    for q in pages:
+        cur = q['page'] == page
+        num = f'<span class="num">{esc(q["number"])}</span>' if q['number'] else ''
+        label = 'Home' if q['page'] == 'index.html' else q['title']
+        nav.append(f'<li{" class=active" if cur else ""}><a href="{esc(relpath(q["page"], page))}"'
+                   f'{" aria-current=page" if cur else ""}>{num}{esc(label)}</a></li>')
+    toc_html = ''.join(f'<li class="{lvl}"><a href="#{esc(i)}">{esc(t)}</a></li>' for lvl, i, t in toc)
+    desc = f'<p class="description">{esc(p["description"])}</p>' if p['description'] else ''
+    title = site if p['page'] == 'index.html' and p['title'] == site else f'{p["title"]} – {site}'
+    repo = f'<a class="repo" href="{esc(cfg["git_url"])}">Source on GitHub</a>' if cfg.get('git_url') else ''
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{esc(title)}</title>
+<meta name="description" content="{esc(p['description'] or cfg.get('description', ''))}">
+<link rel="stylesheet" href="{esc(relpath('site.css', page))}">
+</head>
+<body data-page="{esc(page)}" data-notebook="{esc(p['notebook'])}">
+<header class="navbar" id="navbar"><a class="brand" href="{esc(relpath('index.html', page))}">{esc(site)}</a>{repo}<span class="note">offline build of the documentation</span></header>
+<div class="layout">
+<nav class="sidebar" id="sidebar" aria-label="Course pages"><ul>
+{chr(10).join(nav)}
+</ul></nav>
+<main id="content">
+<header class="page-header"><h1 class="title">{esc(p['title'])}</h1>{desc}</header>
+{body}
+</main>
+<nav class="toc" id="toc" aria-label="On this page">{'<h2>On this page</h2><ul>' + toc_html + '</ul>' if toc else ''}</nav>
+</div>
+{FIGURE_SCRIPT}
+</body>
+</html>
+"""
+
+# ---------------------------------------------------------------------------- the build
+
+def build(root:Path=ROOT, out:Path|None=None, proc:bool=True, force:bool=False, quiet:bool=False) -> dict:
+    "Build the offline site; return its manifest."
+    import nbformat
+    from pygments.formatters import HtmlFormatter
+    t0 = time.time()
+    cfg = settings(root)
+    nbs, out = root/cfg['nbs_path'], out or root/OUT_NAME
+    fingerprint = source_fingerprint(root)
+    if proc: run_proc_nbs(root, nbs, force)
+    t1 = time.time()
+    proc_dir = root/'_proc'
+    notebooks = documented_notebooks(nbs)
+    if not notebooks: sys.exit(f'build_docs: no notebooks in {nbs}')
+    missing = [str(n.relative_to(nbs)) for n in notebooks if not (proc_dir/n.relative_to(nbs)).exists()]
+    if missing: sys.exit(f'build_docs: {", ".join(missing)} not processed in _proc/: run nbdev_proc_nbs (drop --no-proc)')
+    if out.exists(): shutil.rmtree(out)
+    out.mkdir(parents=True)
+
+    pages = []
+    for n in notebooks:
+        rel = n.relative_to(nbs)
+        nb = nbformat.read(proc_dir/rel, as_version=4)
+        front = prepare_notebook(nb)
+        page = (rel.parent/front['output-file']).as_posix() if front.get('output-file') else page_name(rel)
+        pages.append(dict(notebook=rel.as_posix(), page=page, number=_num(rel), nb=nb,
+                          title=str(front.get('title') or rel.stem), description=str(front.get('description') or '')))
+    pages_by_nb = {p['notebook']: p['page'] for p in pages}
+    if len(set(pages_by_nb.values())) != len(pages):
+        sys.exit(f'build_docs: two notebooks map to the same page: {pages_by_nb}')
+
+    exporter = make_exporter()
+    for p in pages:
+        stem = Path(p['page']).stem
+        resources = {'unique_key': stem, 'output_files_dir': f'{stem}_files'}
+        body, res = exporter.from_notebook_node(p.pop('nb'), resources=resources)
+        page_dir = out/os.path.dirname(p['page'])
+        for name, data in (res.get('outputs') or {}).items():
+            f = page_dir/name
+            f.parent.mkdir(parents=True, exist_ok=True)
+            f.write_bytes(data if isinstance(data, bytes) else data.encode())
+        body, toc = postprocess(body, p['page'], Path(p['notebook']), pages_by_nb, cfg, nbs, out)
+        p['images'] = body.count('<img ')
+        (out/p['page']).parent.mkdir(parents=True, exist_ok=True)
+        (out/p['page']).write_text(render_page(p, pages, body, toc, cfg), encoding='utf-8')
+
+    (out/'site.css').write_text(CSS + HtmlFormatter(style='default').get_style_defs('.highlight'), encoding='utf-8')
+    (out/'.nojekyll').touch()
+    manifest = dict(site_title=cfg['title'], fingerprint=fingerprint, built=time.strftime('%Y-%m-%d %H:%M:%S'),
+                    pages=[{k: p[k] for k in ('notebook', 'page', 'title', 'description', 'images')} for p in pages])
+    (out/'manifest.json').write_text(json.dumps(manifest, indent=1), encoding='utf-8')
+    if not quiet:
+        print(f'build_docs: {len(pages)} pages in {out.relative_to(root) if out.is_relative_to(root) else out} '
+              f'(nbdev_proc_nbs {t1-t0:.1f}s, HTML {time.time()-t1:.1f}s); open {out/"index.html"}')
+    return manifest
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('--no-proc', action='store_true', help='skip nbdev_proc_nbs and use _proc/ as it is')
+    ap.add_argument('--force', action='store_true', help='make nbdev_proc_nbs re-process every notebook')
+    ap.add_argument('--out', type=Path, default=None, help=f'output folder (default {OUT_NAME}/)')
+    a = ap.parse_args(argv)
+    build(out=a.out.resolve() if a.out else None, proc=not a.no_proc, force=a.force)
+
+if __name__ == '__main__': main()
