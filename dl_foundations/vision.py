@@ -9,6 +9,7 @@ from torch import nn
 import torch.nn.functional as F
 
 from .learner import Callback
+from .hooks import Hooks
 
 # %% auto #0
 __all__ = ['random_flip', 'random_crop', 'flip_and_crop', 'AugmentCallback', 'ModelSummary', 'model_summary', 'SimpleNet',
@@ -79,16 +80,14 @@ def model_summary(model:nn.Module, # the model to describe
     names = {m: n for n, m in model.named_modules()}
     layers = list(_layers(model)) or [model]
     rows = []
-    def record(module, inp, out):
+    def record(hook, module, inp, out):
         shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
         rows.append((names[module] or 'model', type(module).__name__, shape, sum(p.numel() for p in module.parameters())))
     was_training = model.training
     model.eval()
-    handles = [layer.register_forward_hook(record) for layer in layers]
     try:
-        with torch.no_grad(): model(xb)
+        with Hooks(layers, record), torch.no_grad(): model(xb)  # the hooks are removed on leaving, errors included
     finally:
-        for h in handles: h.remove()
         model.train(was_training)
     total = sum(p.numel() for p in model.parameters())
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
