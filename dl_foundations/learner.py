@@ -5,6 +5,7 @@
 # %% ../nbs/04_learner.ipynb #6291de34
 from __future__ import annotations
 import copy, math, os, re, sys, time, warnings
+from functools import partial
 
 import torch
 import matplotlib.pyplot as plt
@@ -64,6 +65,10 @@ class Callback:
 def _implements(cb, event:str) -> bool:
     "Does `cb` want to hear about `event`? (it defines the method, or overrides `__call__` to see every event)"
     return type(cb).__call__ is not Callback.__call__ or getattr(type(cb), event, None) is not None or event in vars(cb)
+
+def _handler(cb, event:str):
+    "What the Learner calls for `event`: `cb(event)` when the class overrides `__call__`, else the method itself (one call less)."
+    return partial(cb, event) if type(cb).__call__ is not Callback.__call__ else getattr(cb, event)
 
 def _as_callback(cb) -> Callback:
     if isinstance(cb, type) and issubclass(cb, Callback): cb = cb()
@@ -164,14 +169,15 @@ class Learner:
         ordered = sorted(self.cbs, key=lambda cb: cb.order)  # stable: ties keep the order of addition
         for cb in ordered: self.__dict__.setdefault(cb.name, cb)  # several with one name: the first in order
         self._cb_names = [cb.name for cb in ordered]
-        self._events = {e: [cb for cb in ordered if _implements(cb, e)] for e in EVENTS}
+        self._events = {e: [(cb, _handler(cb, e)) for cb in ordered if _implements(cb, e)] for e in EVENTS}
 
     def __call__(self, event_name:str):
         "Run `event_name` on every callback, in `order`; a real error gets a note naming the callback."
-        cbs = self._events.get(event_name)
-        if cbs is None: cbs = [cb for cb in sorted(self.cbs, key=lambda c: c.order) if _implements(cb, event_name)]
-        for cb in cbs:
-            try: cb(event_name)
+        handlers = self._events.get(event_name)
+        if handlers is None:  # an event of the user's own: look it up now
+            handlers = [(cb, _handler(cb, event_name)) for cb in sorted(self.cbs, key=lambda c: c.order) if _implements(cb, event_name)]
+        for cb, run in handlers:
+            try: run()
             except _CANCELS: raise
             except Exception as e:
                 if not getattr(e, '_dl_noted', False):
@@ -291,9 +297,10 @@ class TrainEvalCallback(Callback):
     def before_validate(self):
         self.model.eval()
     def after_batch(self):
-        if not self.training: return
-        self.learn.n_iter += 1
-        if self._n_batches: self.learn.pct_train = min(1., (self.epoch + (self.iter + 1) / self._n_batches) / self.n_epochs)
+        learn = self.learn  # per-batch events read the learner directly: cheaper than the `__getattr__` fallback
+        if not learn.training: return
+        learn.n_iter += 1
+        if self._n_batches: learn.pct_train = min(1., (learn.epoch + (learn.iter + 1) / self._n_batches) / learn.n_epochs)
 
 # %% ../nbs/04_learner.ipynb #84f9d814
 class Recorder(Callback):
@@ -303,9 +310,10 @@ class Recorder(Callback):
         self.group_lrs = [[] for _ in self.opt.param_groups]
         self._losses = []
     def after_batch(self):
-        if not self.training or self.loss is None: return
-        for lrs, group in zip(self.group_lrs, self.opt.param_groups): lrs.append(group['lr'])
-        self._losses.append(self.loss.detach())
+        learn = self.learn
+        if not learn.training or learn.loss is None: return
+        for lrs, group in zip(self.group_lrs, learn.opt.param_groups): lrs.append(group['lr'])
+        self._losses.append(learn.loss.detach())
     @property
     def lrs(self) -> list[float]:
         "Learning rate of the last parameter group at each training batch."
@@ -346,6 +354,11 @@ def accuracy(pred:torch.Tensor, # (batch, n_classes) scores
 
 def _metric_name(m) -> str: return getattr(m, '__name__', type(m).__name__)
 
+def _column(values:list) -> torch.Tensor:
+    "Per-batch values (0-d tensors or numbers) as one float64 CPU tensor: one stack and one copy, not one per batch."
+    if all(isinstance(v, torch.Tensor) and v.ndim == 0 for v in values): return torch.stack(values).double().cpu()
+    return torch.tensor([float(v) for v in values], dtype=torch.float64)
+
 def _batch_size(learn) -> int:
     for o in (learn.yb, learn.xb):
         n = _len_or_none(o)
@@ -366,7 +379,8 @@ class AvgStats:
         "Add the current batch (`learn.loss`, `learn.pred`, `learn.yb`)."
         # tensors are kept and summed once per epoch: no `.item()` (a GPU sync) per batch
         self._losses.append(learn.loss.detach())
-        self._metrics.append([m(learn.pred, learn.yb) for m in self.metrics])
+        pred = learn.pred.detach()  # metrics never need gradients (cheaper than a `no_grad` block per batch)
+        self._metrics.append([m(pred, learn.yb) for m in self.metrics])
         self._sizes.append(_batch_size(learn))
     @property
     def names(self) -> list[str]: return ['loss'] + [_metric_name(m) for m in self.metrics]
@@ -377,9 +391,8 @@ class AvgStats:
         "Totals: [loss, *metrics], each summed over items (batch mean x batch size)."
         if not self._sizes: return [0.] * (1 + len(self.metrics))
         sizes = torch.tensor(self._sizes, dtype=torch.float64)
-        cols = [torch.stack([l.double().cpu() for l in self._losses])]
-        cols += [torch.tensor([float(row[i]) for row in self._metrics], dtype=torch.float64) for i in range(len(self.metrics))]
-        return [float((c * sizes).sum()) for c in cols]
+        cols = [self._losses] + [[row[i] for row in self._metrics] for i in range(len(self.metrics))]
+        return [float((_column(c) * sizes).sum()) for c in cols]
     @property
     def avg_stats(self) -> list[float]:
         "[loss, *metrics] averaged over the items seen (empty if none)."
@@ -402,7 +415,8 @@ class AvgStatsCallback(Callback):
         self.train_stats.reset(); self.valid_stats.reset()
         self._start = time.time()
     def after_loss(self):
-        with torch.no_grad(): (self.train_stats if self.training else self.valid_stats).accumulate(self.learn)
+        learn = self.learn
+        (self.train_stats if learn.training else self.valid_stats).accumulate(learn)
     def after_epoch(self):
         row = {'epoch': self.epoch}
         for stats, part in ((self.train_stats, 'train'), (self.valid_stats, 'valid')):
@@ -520,8 +534,10 @@ class ParamScheduler(Callback):
             raise ValueError("ParamScheduler needs to know how many batches an epoch has: `dls.train` must have a len().")
         self._funcs = funcs
     def before_batch(self):
-        if not self.training: return
-        for group, f in zip(self.opt.param_groups, self._funcs): group[self.pname] = f(self.pct_train)
+        learn = self.learn
+        if not learn.training: return
+        pos, pname = learn.pct_train, self.pname
+        for group, f in zip(learn.opt.param_groups, self._funcs): group[pname] = f(pos)
 
 # %% ../nbs/04_learner.ipynb #8c63986a
 class LRFinder(Callback):
