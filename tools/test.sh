@@ -28,7 +28,10 @@ if ! diff -rq nbs "$tmp/nbs" -x '.ipynb_checkpoints' >/dev/null; then
 fi
 
 step "every notebook top to bottom, quick mode (nbdev_test skips #| slow and #| full cells)"
-(cd nbs && ../$BIN/nbdev_test --n_workers "${NBDEV_WORKERS:-2}" --timing)
+# nbdev_test runs notebooks in parallel; PyTorch would give each of them a thread per core, and the
+# oversubscribed cores spin against each other (on 2 cores the notebooks took 97 s instead of 28 s).
+# One thread per notebook, unless the caller chose otherwise.
+(cd nbs && OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}" ../$BIN/nbdev_test --n_workers "${NBDEV_WORKERS:-2}" --timing)
 
 step "documentation: nbdev_proc_nbs and the offline HTML build"
 $BIN/python tools/build_docs.py
