@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from .layers import GeneralRelu
 
 # %% auto #0
-__all__ = ['BatchNorm', 'conv_norm', 'LayerNorm', 'InstanceNorm', 'RunningBatchNorm']
+__all__ = ['BatchNormFunction', 'BatchNorm', 'conv_norm', 'LayerNorm', 'InstanceNorm', 'RunningBatchNorm']
 
 # %% ../nbs/06_batchnorm.ipynb #b2b7e66c
 def _check_conv_input(x:torch.Tensor, nf:int, layer:str):
@@ -33,6 +33,35 @@ def _normalise(x, mean, var, mults, adds, eps):
     scale = mults * (var + eps).rsqrt()                # (1, nf, 1, 1)
     return torch.addcmul(adds - mean * scale, x, scale)  # shift + x * scale
 
+# %% ../nbs/06_batchnorm.ipynb #8b92b207
+class BatchNormFunction(torch.autograd.Function):
+    "Training-mode batch norm of `(N, C, H, W)` activations with the gradient written by hand: returns `(y, mean, var)`."
+    @staticmethod
+    def forward(ctx, x, mults, adds, eps:float):
+        n = x.numel() // x.shape[1]  # values per channel
+        mean = x.sum((0, 2, 3), keepdim=True) / n
+        var = ((x * x).sum((0, 2, 3), keepdim=True) / n - mean * mean).clamp_min(0)  # biased, from one pass of sums
+        r = (var + eps).rsqrt()
+        scale = mults * r
+        ctx.save_for_backward(x, mean, r, mults)
+        ctx.adds_shape = adds.shape
+        ctx.mark_non_differentiable(mean, var)  # returned for the running statistics only
+        return torch.addcmul(adds - mean * scale, x, scale), mean, var
+
+    @staticmethod
+    def backward(ctx, g, _grad_mean, _grad_var):
+        x, mean, r, mults = ctx.saved_tensors
+        n = x.numel() // x.shape[1]
+        g_sum = g.sum((0, 2, 3), keepdim=True)                                    # Σg: the gradient of `adds`
+        g_xhat = ((g * x).sum((0, 2, 3), keepdim=True) - mean * g_sum) * r         # Σ g·x̂: the gradient of `mults`
+        grad_x = None
+        if ctx.needs_input_grad[0]:
+            k = mults * r
+            a = -k * r * g_xhat / n
+            b = -k * g_sum / n - a * mean
+            grad_x = torch.addcmul(torch.addcmul(b, g, k), x, a)                   # k·g + a·x + b
+        return grad_x, g_xhat.view_as(mults), g_sum.view(ctx.adds_shape), None
+
 # %% ../nbs/06_batchnorm.ipynb #a6f8529b
 class BatchNorm(nn.Module):
     "Batch normalisation of conv activations, from scratch; the same numbers as `nn.BatchNorm2d(nf, momentum=mom, eps=eps)`."
@@ -49,22 +78,21 @@ class BatchNorm(nn.Module):
         self.register_buffer('running_mean', torch.zeros(1, nf, 1, 1))
         self.register_buffer('running_var', torch.ones(1, nf, 1, 1))
 
-    def batch_stats(self, x:torch.Tensor):
-        "Per-channel mean and biased variance of `x`, shapes (1, nf, 1, 1), from one pass of sums; updates the running stats."
-        n = x.numel() // self.nf  # values per channel: batch * height * width
-        if n < 2: raise ValueError(f"BatchNorm needs more than one value per channel to compute a variance, got input "
-                                   f"shape {tuple(x.shape)}; use a bigger batch or RunningBatchNorm")
-        mean = x.sum((0, 2, 3), keepdim=True) / n
-        var = ((x * x).sum((0, 2, 3), keepdim=True) / n - mean * mean).clamp_min(0)
+    def update_running_stats(self, mean:torch.Tensor, var:torch.Tensor, n:int):
+        "Fold one batch's mean and biased variance (over `n` values per channel) into the running averages."
         with torch.no_grad():  # the running stats are a record, not part of the gradient
             self.running_mean.lerp_(mean, self.mom)
             self.running_var.lerp_(var * (n / (n - 1)), self.mom)  # unbiased, as PyTorch stores it
-        return mean, var
 
     def forward(self, x:torch.Tensor) -> torch.Tensor:
         _check_conv_input(x, self.nf, 'BatchNorm')
-        mean, var = self.batch_stats(x) if self.training else (self.running_mean, self.running_var)
-        return _normalise(x, mean, var, self.mults, self.adds, self.eps)
+        if not self.training: return _normalise(x, self.running_mean, self.running_var, self.mults, self.adds, self.eps)
+        n = x.numel() // self.nf  # values per channel: batch * height * width
+        if n < 2: raise ValueError(f"BatchNorm needs more than one value per channel to compute a variance, got input "
+                                   f"shape {tuple(x.shape)}; use a bigger batch or RunningBatchNorm")
+        y, mean, var = BatchNormFunction.apply(x, self.mults, self.adds, self.eps)
+        self.update_running_stats(mean, var, n)
+        return y
 
     def extra_repr(self): return f'{self.nf}, mom={self.mom}, eps={self.eps}'
 
