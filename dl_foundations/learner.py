@@ -64,11 +64,15 @@ class Callback:
 # %% ../nbs/04_learner.ipynb #4b5a8af6
 def _implements(cb, event:str) -> bool:
     "Does `cb` want to hear about `event`? (it defines the method, or overrides `__call__` to see every event)"
-    return type(cb).__call__ is not Callback.__call__ or getattr(type(cb), event, None) is not None or event in vars(cb)
+    return _sees_every_event(cb) or getattr(type(cb), event, None) is not None or event in vars(cb)
 
-def _handler(cb, event:str):
-    "What the Learner calls for `event`: `cb(event)` when the class overrides `__call__`, else the method itself (one call less)."
-    return partial(cb, event) if type(cb).__call__ is not Callback.__call__ else getattr(cb, event)
+def _sees_every_event(cb) -> bool:
+    "Does the callback's class override `__call__` (to trace or break on every event)?"
+    return type(cb).__call__ is not Callback.__call__
+
+def _handlers(cbs, event:str) -> list:
+    "`(cb, run)` for each of `cbs` (in order) that wants `event`: `run` is `cb(event)` for a class overriding `__call__`, else the method itself."
+    return [(cb, partial(cb, event) if _sees_every_event(cb) else getattr(cb, event)) for cb in cbs if _implements(cb, event)]
 
 def _as_callback(cb) -> Callback:
     if isinstance(cb, type) and issubclass(cb, Callback): cb = cb()
@@ -169,13 +173,13 @@ class Learner:
         ordered = sorted(self.cbs, key=lambda cb: cb.order)  # stable: ties keep the order of addition
         for cb in ordered: self.__dict__.setdefault(cb.name, cb)  # several with one name: the first in order
         self._cb_names = [cb.name for cb in ordered]
-        self._events = {e: [(cb, _handler(cb, e)) for cb in ordered if _implements(cb, e)] for e in EVENTS}
+        self._events = {e: _handlers(ordered, e) for e in EVENTS}
 
     def __call__(self, event_name:str):
         "Run `event_name` on every callback, in `order`; a real error gets a note naming the callback."
         handlers = self._events.get(event_name)
         if handlers is None:  # an event of the user's own: look it up now
-            handlers = [(cb, _handler(cb, event_name)) for cb in sorted(self.cbs, key=lambda c: c.order) if _implements(cb, event_name)]
+            handlers = _handlers(sorted(self.cbs, key=lambda c: c.order), event_name)
         for cb, run in handlers:
             try: run()
             except _CANCELS: raise
