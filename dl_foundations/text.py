@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_rnn.ipynb #e50e451b
 from __future__ import annotations
-import math, os, shutil, tempfile
+import math, os, tempfile
 from pathlib import Path
 
 import torch
