@@ -41,12 +41,10 @@ class BatchNormFunction(torch.autograd.Function):
         n = x.numel() // x.shape[1]  # values per channel
         mean = x.sum((0, 2, 3), keepdim=True) / n
         var = ((x * x).sum((0, 2, 3), keepdim=True) / n - mean * mean).clamp_min(0)  # biased, from one pass of sums
-        r = (var + eps).rsqrt()
-        scale = mults * r
-        ctx.save_for_backward(x, mean, r, mults)
+        ctx.save_for_backward(x, mean, (var + eps).rsqrt(), mults)
         ctx.adds_shape = adds.shape
         ctx.mark_non_differentiable(mean, var)  # returned for the running statistics only
-        return torch.addcmul(adds - mean * scale, x, scale), mean, var
+        return _normalise(x, mean, var, mults, adds, eps), mean, var
 
     @staticmethod
     def backward(ctx, g, _grad_mean, _grad_var):
