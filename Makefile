@@ -15,7 +15,7 @@ LESSONS ?=
 .PHONY: course test setup constraints clean-course
 
 course: $(STAMP)
-	$(PY) tools/course.py $(if $(filter-out 0,$(FULL)),--full) $(if $(LESSONS),--lesson $(LESSONS))
+	$(PY) tools/run_lessons.py $(if $(filter-out 0,$(FULL)),--full) $(if $(LESSONS),--lesson $(LESSONS))
 
 test: $(STAMP)
 	bash tools/test.sh

@@ -5,7 +5,7 @@ import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / 'tools'))
-import course  # tools/course.py
+import run_lessons as course  # tools/run_lessons.py
 
 def test_quick_mode_skips_slow_and_full_cells():
     cell = lambda src: nbformat.v4.new_code_cell(src)

@@ -7,8 +7,8 @@ the per-lesson figure records and the table go to `_course/<mode>/` (git-ignored
 committed notebooks.  `--publish` (full mode only) additionally copies each executed notebook back
 into `nbs/`, cleaned, so the documentation shows a real full run: review the diff before committing.
 
-    python tools/course.py                      # every lesson, quick mode
-    python tools/course.py --full --lesson 05   # one lesson (by number or name), full mode
+    python tools/run_lessons.py                      # every lesson, quick mode
+    python tools/run_lessons.py --full --lesson 05   # one lesson (by number or name), full mode
 """
 import argparse, os, re, shutil, subprocess, sys, time
 from pathlib import Path
@@ -49,7 +49,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--full', action='store_true', default=os.environ.get('FULL', '') not in ('', '0'),
                     help='run the lectures\' full experiments on the real data (also: FULL=1)')
-    ap.add_argument('--lesson', nargs='*', help='only these lessons, by number or name prefix (e.g. 05 08_rnn)')
+    ap.add_argument('--lesson', nargs='*', help='only these lessons, by number or name prefix (e.g. 05 09_rnn)')
     ap.add_argument('--publish', action='store_true', help='copy executed full-mode notebooks back into nbs/ (cleaned)')
     ap.add_argument('--timeout', type=int, default=None, help='seconds allowed per cell (default: none in full mode, 600 in quick)')
     args = ap.parse_args(argv)
