@@ -4,15 +4,15 @@
 
 # %% ../nbs/00_course.ipynb #8b4ada11
 from __future__ import annotations
-import json, os, random, time
+import json, os, random
 from pathlib import Path
 
 import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['recorded_figures', 'full_mode', 'mode_name', 'by_mode', 'set_seed', 'record_figure', 'load_records',
-           'reproduction_table']
+__all__ = ['recorded_figures', 'FIGURE_MIME', 'UNITS', 'full_mode', 'mode_name', 'by_mode', 'set_seed', 'format_value',
+           'hardware_name', 'record_figure', 'load_records', 'reproduction_table']
 
 # %% ../nbs/00_course.ipynb #736b86dc
 _TRUE = {'1', 'true', 'yes', 'on'}
@@ -37,29 +37,68 @@ def set_seed(seed:int=42):
 # %% ../nbs/00_course.ipynb #3d2b5809
 recorded_figures: list[dict] = []  # every figure recorded in this Python process
 
-def record_figure(figure:str, # what is measured, e.g. 'GeneralRelu + kaiming, one-cycle, 8 epochs: accuracy'
-                  lecture:str, # the lecture's value as it reports it, e.g. '98.22%'
-                  value, # this run's value (a number or a short string)
-                  data:str, # the data it ran on, e.g. 'MNIST (50k train)' or 'MNIST stand-in (generated)'
-                  mode:str|None=None, # 'quick' or 'full'; defaults to the current mode
-                  lesson:str|None=None, # the notebook; defaults to `DL_FOUNDATIONS_LESSON` set by the runner
-                  fmt:str='{:.4g}', # how to format a numeric value
-                 ) -> dict:
-    "Record one reproduced figure beside the lecture's value, and print it."
-    if not isinstance(figure, str) or not figure.strip(): raise ValueError("record_figure needs a non-empty `figure` description")
+FIGURE_MIME = 'application/vnd.dl-foundations.figure+json'  # the mime type of a recorded figure in a notebook's outputs
+
+UNITS = {'%': 'an accuracy or share given as a fraction in [0, 1], shown as a percentage with 2 decimals',
+         'loss': 'a loss, shown with 3 decimals',
+         None: 'any other number (4 significant digits) or a short string, shown as it is'}
+
+def format_value(value, # a number (or a 0-d tensor) or a short string
+                 unit:str|None=None, # one of `UNITS`: '%', 'loss' or None
+                ) -> str:
+    "Show `value` in the table's units: `format_value(0.98214, '%')` is '98.21%', `format_value(1.4123, 'loss')` is '1.412'."
+    if unit not in UNITS: raise ValueError(f"unit must be one of {list(UNITS)}, got {unit!r}")
     if isinstance(value, torch.Tensor): value = value.item()
     if isinstance(value, (np.floating, np.integer)): value = value.item()
-    shown = fmt.format(value) if isinstance(value, (int, float)) else str(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        if unit is not None: raise TypeError(f"unit {unit!r} needs a number, got {type(value).__name__} {value!r}")
+        return str(value)
+    if unit == '%':
+        if not -1e-9 <= value <= 1 + 1e-9: raise ValueError(f"unit '%' takes a fraction in [0, 1] (e.g. 0.9821), got {value}")
+        return f'{100 * value:.2f}%'
+    if unit == 'loss': return f'{value:.3f}'
+    return f'{value:,}' if isinstance(value, int) else f'{value:.4g}'
+
+def hardware_name() -> str:
+    "What the run ran on, for the table: the GPU's name, 'Apple MPS', or 'CPU (N cores)'."
+    if torch.cuda.is_available(): return torch.cuda.get_device_name()
+    if getattr(torch.backends, 'mps', None) is not None and torch.backends.mps.is_available(): return 'Apple MPS'
+    return f'CPU ({os.cpu_count()} cores)'
+
+def _show_figure(row:dict):
+    "Display the row: Markdown in Jupyter (with the JSON record the tables are built from), plain text elsewhere."
+    plain = (f"[{row['mode']}] {row['figure']}: {row['value']} (lecture: {row['lecture']}; data: {row['data']})")
+    try:
+        from IPython import get_ipython
+        shell = get_ipython()
+    except ImportError: shell = None
+    if shell is None: return print(plain)
+    from IPython.display import display
+    md = (f"**{row['figure']}**: {row['value']} (lecture: {row['lecture']}) · data: {row['data']} · "
+          f"{row['mode']} mode · {row['hardware']}")
+    display({'text/plain': plain, 'text/markdown': md, FIGURE_MIME: row}, raw=True)
+
+def record_figure(figure:str, # what is measured, e.g. 'GeneralRelu + kaiming, one-cycle, 8 epochs: valid accuracy'
+                  lecture:str, # the lecture's value as it reports it, e.g. '98.22%'
+                  value, # this run's value: a number (an accuracy as a fraction, with unit '%') or a short string
+                  data:str, # the data it ran on, e.g. 'MNIST' or 'MNIST stand-in (generated)'
+                  unit:str|None=None, # '%' for accuracies and shares, 'loss' for losses, None for anything else
+                  mode:str|None=None, # 'quick' or 'full'; defaults to the current mode
+                  lesson:str|None=None, # the notebook; defaults to `DL_FOUNDATIONS_LESSON` set by the runner
+                 ):
+    "Record one reproduced figure beside the lecture's value and show it; the tables are built from these records."
+    if not isinstance(figure, str) or not figure.strip(): raise ValueError("record_figure needs a non-empty `figure` description")
+    shown = format_value(value, unit)
+    raw = value.item() if isinstance(value, (torch.Tensor, np.generic)) else value
     row = dict(lesson=lesson or os.environ.get('DL_FOUNDATIONS_LESSON', ''), figure=figure, lecture=str(lecture),
-               value=shown, raw=value if isinstance(value, (int, float)) else None,
-               data=data, mode=mode or mode_name(), time=time.strftime('%Y-%m-%d %H:%M:%S'))
+               value=shown, raw=raw if isinstance(raw, (int, float)) else None, unit=unit,
+               data=data, mode=mode or mode_name(), hardware=hardware_name())
     recorded_figures.append(row)
     dest = os.environ.get('DL_FOUNDATIONS_RECORD')
     if dest:
         Path(dest).parent.mkdir(parents=True, exist_ok=True)
         with open(dest, 'a', encoding='utf-8') as f: f.write(json.dumps(row) + '\n')
-    print(f"[{row['mode']}] {figure}: {shown} (lecture: {lecture}; data: {data})")
-    return row
+    _show_figure(row)
 
 # %% ../nbs/00_course.ipynb #f4c12a0d
 def load_records(folder) -> list[dict]:
