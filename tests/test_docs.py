@@ -218,24 +218,32 @@ def chromium():
     return exe
 
 def screenshot_pages(site) -> dict:
-    "The home page and two lessons: the first with math and a figure, the last lesson with a figure."
+    """What to screenshot: the home page's first screen, the first lesson with math and a figure at its first
+    formula's paragraph, and the last lesson with a figure at its first figure. {page: (png, selector)}"""
     pages = [p for p in site['pages'] if p['page'] != 'index.html']
     with_figures = [p['page'] for p in pages if p['images'] > 0]
     first = next((p['page'] for p in pages if p['images'] > 0 and '<math' in (OUT/p['page']).read_text(encoding='utf-8')),
                  with_figures[0] if with_figures else pages[0]['page'])
     last = next((p for p in reversed(with_figures) if p != first), pages[-1]['page'])
-    return {name: SHOTS/(Path(name).stem + '.png') for name in ('index.html', first, last)}
+    return {'index.html': (SHOTS/'index.png', None),
+            first: (SHOTS/(Path(first).stem + '.png'), '.text_cell_render p:has(math)'),
+            last: (SHOTS/(Path(last).stem + '.png'), '.output_area img')}
 
 @pytest.fixture(scope='session')
-def rendered(site, chromium):
+def rendered(request, site, chromium):
     "Every page as Chromium rendered it (tools/docs_audit.py's counts and examples), with screenshots saved."
     os.environ['CHROMIUM'] = chromium
     audit = _load('docs_audit')
     if SHOTS.exists(): shutil.rmtree(SHOTS)
     shots = screenshot_pages(site)
     res = audit.audit(OUT, ROOT/bd.settings(ROOT)['lib_path'], examples=40, screenshots=shots)
-    res['screenshots'] = shots
-    print('\ndocs screenshots: ' + ', '.join(str(p) for p in shots.values()))
+    res['screenshots'] = {page: png for page, (png, _) in shots.items()}
+    capture = request.config.pluginmanager.getplugin('capturemanager')
+    def report():  # at the session's end, before pytest's summary line (which must stay the run's last line)
+        line = '\ndocs screenshots (what the browser showed): ' + ', '.join(str(p) for p in res['screenshots'].values())
+        if capture is None: print(line); return
+        with capture.global_and_fixture_disabled(): print(line)
+    request.addfinalizer(report)
     return res
 
 def no_problem(res, key, what):

@@ -146,7 +146,8 @@ def exported(lib:Path) -> dict:
 
 def audit(site:Path, lib:Path, width:int=1280, examples:int=2, screenshots:dict|None=None) -> dict:
     """Open every page of `site` in Chromium and count the problems; returns {counts, examples, per_page, dom}.
-    `screenshots`: {page name: PNG path} to save the first screen of those pages as the browser shows them."""
+    `screenshots`: {page name: PNG path, or (PNG path, CSS selector)} to save a screen of those pages as the browser
+    shows them: the first screen, or the screen that starts at the selector's first match."""
     pages = sorted(p for p in site.glob('**/*.html') if not p.name.startswith('_') and 'screenshots' not in p.parts)
     ex = exported(lib)
     counts, samples, per_page = Counter(), {}, {}
@@ -161,7 +162,12 @@ def audit(site:Path, lib:Path, width:int=1280, examples:int=2, screenshots:dict|
             name = path.relative_to(site).as_posix()
             tab = browser.open(path, width=width)
             d = tab.evaluate(PAGE_JS)
-            if screenshots and name in screenshots: tab.screenshot(screenshots[name])
+            if screenshots and name in screenshots:
+                png, selector = screenshots[name] if isinstance(screenshots[name], tuple) else (screenshots[name], None)
+                if selector:  # bring the first match (a formula, a figure) into view, below the sticky navbar
+                    tab.evaluate(f"(() => {{ const el = document.querySelector({json.dumps(selector)}); if (el) {{ "
+                                 "el.scrollIntoView({block: 'start'}); window.scrollBy(0, -90); } return !!el; })()")
+                tab.screenshot(png)
             tab.close()
             dom[name] = {k: d[k] for k in ('title', 'h1', 'nav', 'figures', 'maths', 'imgs')}
             all_heads[name] = set(d['heads'])
