@@ -232,8 +232,8 @@ def relpath(target:str, page:str) -> str:
     "`target` (site-root relative) as seen from `page` (site-root relative)."
     return os.path.relpath(target, os.path.dirname(page) or '.').replace(os.sep, '/')
 
-def postprocess(body:str, page:str, nb_rel:Path, pages_by_nb:dict, cfg:dict, nbs:Path, out:Path) -> tuple[str, list]:
-    "Pandoc-style heading ids, local links, copied images; returns (html, table of contents)."
+def postprocess(body:str, page:str, nb_rel:Path, pages_by_nb:dict, cfg:dict, nbs:Path, out:Path, title:str='') -> tuple[str, list, list]:
+    "Pandoc-style heading ids, local links, copied images, MathML; returns (html, table of contents, search entries)."
     from bs4 import BeautifulSoup
     soup = BeautifulSoup(body, 'html.parser')
     taken, toc = set(), []
@@ -271,7 +271,7 @@ def postprocess(body:str, page:str, nb_rel:Path, pages_by_nb:dict, cfg:dict, nbs
                 dst = out/os.path.dirname(page)/path
                 if src.is_file() and not dst.exists():
                     dst.parent.mkdir(parents=True, exist_ok=True); shutil.copy2(src, dst)
-    return str(soup), toc
+    return str(soup), toc, search_entries(soup, page, title)
 
 def mark_signatures(soup):
     "Classes for show_doc entries: `doc-entry` on the output, `doc-signature` on the code block under its heading."
@@ -348,7 +348,7 @@ def search_entries(soup, page:str, page_title:str) -> list:
     entries.append(cur)
     out = []
     for e in entries:
-        e['text'] = re.sub(r'\s+', ' ', ' '.join(e['text'])).strip()[:1200]
+        e['text'] = re.sub(r'\s+', ' ', ''.join(e['text'])).strip()[:1200]
         if e['text'] or e['section']: out.append(e)
     return out
 
@@ -395,7 +395,8 @@ math { font-size: 1.08em; } math[display=block] { display: block; margin: .8rem 
   list-style: none; background: #fff; color: var(--ink); border: 1px solid var(--line); border-radius: .3rem; box-shadow: 0 4px 16px rgba(0,0,0,.15); }
 .search ol.open { display: block; } .search li a { display: block; padding: .4rem .8rem; color: var(--ink); }
 .search li a:hover, .search li.current a { background: #eef4fc; text-decoration: none; }
-.search .where { font-weight: 600; } .search .snippet { display: block; font-size: .82rem; color: var(--muted); }
+.search .where { font-weight: 600; } .search .page { display: block; font-size: .78rem; color: var(--accent); }
+.search .snippet { display: block; font-size: .82rem; color: var(--muted); }
 .search mark { background: #fff3b0; color: inherit; } .search li.none { padding: .4rem .8rem; color: var(--muted); }
 .output_markdown hr:first-child { border: 0; border-top: 1px solid var(--line); margin: 1.8rem 0 .4rem; }
 .output_markdown h2, .output_markdown h3, .output_markdown h4 { margin-top: .2rem; font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
@@ -453,9 +454,9 @@ SEARCH_JS = r"""// Offline search over search_index.js (window.DOCS_SEARCH_INDEX
     var hits = search(q);
     list.innerHTML = hits.length ? hits.map(function (e, i) {
       var href = root + e.page + (e.id ? '#' + e.id : '');
-      return '<li' + (i === 0 ? ' class="current"' : '') + '><a href="' + esc(href) + '"><span class="where">' + esc(e.title) +
-        (e.section && e.section !== e.title ? ' › ' + mark(e.section, terms) : '') + '</span><span class="snippet">' +
-        mark(snippet(e.text, terms), terms) + '</span></a></li>';
+      var section = e.section && e.section !== e.title ? e.section : e.title;
+      return '<li' + (i === 0 ? ' class="current"' : '') + '><a href="' + esc(href) + '"><span class="where">' + mark(section, terms) +
+        '</span><span class="page">' + esc(e.title) + '</span><span class="snippet">' + mark(snippet(e.text, terms), terms) + '</span></a></li>';
     }).join('') : '<li class="none">No section mentions all of: ' + esc(q) + '</li>';
     list.classList.add('open');
   }
@@ -574,9 +575,9 @@ def build(root:Path=ROOT, out:Path|None=None, proc:bool=True, force:bool=False, 
             f = page_dir/name
             f.parent.mkdir(parents=True, exist_ok=True)
             f.write_bytes(data if isinstance(data, bytes) else data.encode())
-        body, toc = postprocess(body, p['page'], Path(p['notebook']), pages_by_nb, cfg, nbs, out)
-        from bs4 import BeautifulSoup
-        search_index += search_entries(BeautifulSoup(body, 'html.parser'), p['page'], 'Home' if p['page'] == 'index.html' else p['title'])
+        body, toc, entries = postprocess(body, p['page'], Path(p['notebook']), pages_by_nb, cfg, nbs, out,
+                                         title='Home' if p['page'] == 'index.html' else p['title'])
+        search_index += entries
         p['images'] = body.count('<img ')
         (out/p['page']).parent.mkdir(parents=True, exist_ok=True)
         (out/p['page']).write_text(render_page(p, pages, body, toc, cfg), encoding='utf-8')
