@@ -593,7 +593,7 @@ def build(root:Path=ROOT, out:Path|None=None, proc:bool=True, force:bool=False, 
     (out/'manifest.json').write_text(json.dumps(manifest, indent=1), encoding='utf-8')
     if not quiet:
         print(f'build_docs: {len(pages)} pages in {out.relative_to(root) if out.is_relative_to(root) else out} '
-              f'(nbdev_proc_nbs {t1-t0:.1f}s, HTML {time.time()-t1:.1f}s); open {out/"index.html"}')
+              f'(nbdev processing {t1-t0:.1f}s, HTML {time.time()-t1:.1f}s); open {out/"index.html"}')
     return manifest
 
 def main(argv=None):
