@@ -95,11 +95,35 @@ def run_proc_nbs(root:Path, nbs:Path, force:bool=True):
                          cwd=root, env=env)
     if res.returncode:
         sys.exit(f'build_docs: processing the notebooks failed (exit {res.returncode}): a notebook\'s export, import or '
-                 'show_doc cells raised; see the error above. nbdev executes those cells to render show_doc.')
+                 'show_doc cells raised; see the error above. nbdev executes those cells (and every cell that contains '
+                 'an import, without the cells before it) to render show_doc: keep imports in the imports cell.')
+
+def mixed_import_cells(nbs:Path) -> list[str]:
+    """Code cells that import and also do something else, outside `#| export`: nbdev runs every cell with an import
+    while it renders the docs (to make show_doc work), so such a cell runs there without the cells before it
+    (a NameError breaks the build, here and in nbdev_docs) and runs its tests a second time. One line per cell."""
+    import ast, nbformat
+    found = []
+    for nb_path in documented_notebooks(nbs):
+        nb = nbformat.read(nb_path, as_version=4)
+        for cell in nb.cells:
+            if cell.cell_type != 'code': continue
+            opts, src = split_directives(cell.source)
+            if {'export', 'exports', 'exporti', 'exec_doc'} & set(opts) or str(opts.get('eval', '')).lower() == 'false': continue
+            try: tree = ast.parse('\n'.join(l for l in src.splitlines() if not l.lstrip().startswith(('%', '!'))))
+            except SyntaxError: continue
+            nodes = list(ast.walk(tree))
+            if any(isinstance(n, (ast.Import, ast.ImportFrom)) for n in nodes) and any(isinstance(n, (ast.Expr, ast.Assign)) for n in nodes):
+                first = next((l for l in src.splitlines() if l.strip()), '')[:60]
+                found.append(f'{nb_path.relative_to(nbs)} cell {cell.get("id", "?")} ({first!r})')
+    return found
 
 def _proc_child(nbs:Path, force:bool):
     "In the child process: install the renderer, then nbdev's `proc_nbs` with no worker processes."
     sys.path.insert(0, str(Path(__file__).resolve().parent))
+    for c in mixed_import_cells(nbs):
+        print(f'build_docs: {c} imports and runs other code: nbdev runs it, alone, while rendering the docs; '
+              'move its imports into the notebook\'s imports cell')
     import docs_showdoc
     docs_showdoc.install()
     from nbdev.serve import proc_nbs

@@ -59,12 +59,12 @@ PROBLEMS = ['raw TeX formulas', 'Markdown link syntax shown as text', 'signature
 PAGE_JS = r"""(() => {
   const main = document.querySelector('main') || document.body;
   const skip = 'pre, code, math, script, style, .MathJax, mjx-container, .katex';
-  const texts = (root, selector) => {           // text of the matched elements, outside code/math
+  const texts = (root, selector, skipping = skip) => {  // text of the matched elements, outside code/math
     const out = [];
     for (const el of root.querySelectorAll(selector)) {
       const w = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
       let parts = [];
-      while (w.nextNode()) { const n = w.currentNode; if (!n.parentElement.closest(skip)) parts.push(n.nodeValue); }
+      while (w.nextNode()) { const n = w.currentNode; if (!n.parentElement.closest(skipping)) parts.push(n.nodeValue); }
       out.push(parts.join(''));
     }
     return out;
@@ -94,6 +94,7 @@ PAGE_JS = r"""(() => {
     nav: [...document.querySelectorAll('#sidebar a')].map(a => a.getAttribute('href')),
     figures: document.body.dataset.figures, maths: [...main.querySelectorAll('math')].map(m => m.getBoundingClientRect().width),
     prose: texts(main, '.text_cell_render, .cell-text'),
+    prose_with_code: texts(main, '.text_cell_render, .cell-text', 'pre, script, style, math'),  // names in `code` count
     outputs: texts(main, '.output_area, .cell-output').concat(pres.filter(p => p.kind !== 'code').map(p => p.text)),
     all_text: main.innerText,
     pres, imgs, heads, progress,
@@ -171,7 +172,7 @@ def audit(site:Path, lib:Path, width:int=1280, examples:int=2, screenshots:dict|
             tab.close()
             dom[name] = {k: d[k] for k in ('title', 'h1', 'nav', 'figures', 'maths', 'imgs')}
             all_heads[name] = set(d['heads'])
-            site_text += d['prose'] + d['outputs']
+            site_text += d['prose_with_code'] + d['outputs']
             for t in d['prose']:  # formulas live in Markdown; `$` in an output is a shell variable or a price
                 for m in TEX_DOLLAR.finditer(t): hit('raw TeX formulas', name, m.group())
                 rest = TEX_DOLLAR.sub('', t)
