@@ -132,7 +132,9 @@ def test_internal_links_resolve(site):
             target = (page.parent/path).resolve() if path else page
             if not target.exists(): broken.append(f'{p["page"]}: {url} (no such file)'); continue
             if frag and target.suffix == '.html' and frag not in ids_of(target):
-                broken.append(f'{p["page"]}: {url} (no element with id {frag!r})')
+                hint = (f': nbdev links a backticked `{frag}` in prose to its entry, but a private name gets no show_doc '
+                        'entry; write it without backticks (or add its show_doc)') if frag.startswith('_') else ''
+                broken.append(f'{p["page"]}: {url} (no element with id {frag!r}){hint}')
     assert not broken, '\n'.join(broken)
 
 def test_images_exist(site):
