@@ -3,6 +3,7 @@
 
     .venv/bin/python tools/build_docs.py             # nbdev's processing into _proc/, then HTML pages into _docs_offline/
     .venv/bin/python tools/build_docs.py --no-proc   # reuse _proc/ as it is (no notebook code runs)
+    .venv/bin/python tools/build_docs.py --proc-only # only _proc/, e.g. for Quarto (the published site, same renderer)
 
 The published site is Quarto's (`nbdev_docs`, run by .github/workflows/deploy.yaml). Quarto cannot be
 installed without internet, so this build is the documentation CI can make and check offline
@@ -625,9 +626,15 @@ def main(argv=None):
     ap.add_argument('--no-proc', action='store_true', help='skip nbdev_proc_nbs and use _proc/ as it is')
     ap.add_argument('--force', action='store_true', help=argparse.SUPPRESS)  # kept for old callers: processing is always forced
     ap.add_argument('--out', type=Path, default=None, help=f'output folder (default {OUT_NAME}/)')
+    ap.add_argument('--proc-only', action='store_true',
+                    help="only process the notebooks into _proc/ (with this build's show_doc renderer), e.g. for Quarto: "
+                         "cd _proc && quarto render --no-cache, then move _proc/docs to docs/ (what nbdev_docs does)")
     ap.add_argument('--proc-child', type=Path, help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     if a.proc_child: return _proc_child(a.proc_child, a.force)
+    if a.proc_only:
+        cfg = settings(ROOT)
+        return run_proc_nbs(ROOT, ROOT/cfg['nbs_path'])
     build(out=a.out.resolve() if a.out else None, proc=not a.no_proc, force=a.force)
 
 if __name__ == '__main__': main()
