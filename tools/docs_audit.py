@@ -2,7 +2,8 @@
 """Count, page by page, the problems issue 13 lists in the offline docs site, as a reader's browser shows them.
 
     .venv/bin/python tools/build_docs.py && .venv/bin/python tools/docs_audit.py          # table of counts
-    .venv/bin/python tools/docs_audit.py --site /tmp/old_site --json counts.json --examples 3
+    .venv/bin/python tools/docs_audit.py --site /tmp/old_site --json before.json --examples 3
+    .venv/bin/python tools/docs_audit.py --before before.json                              # + a before/now table
 
 Every page of the built site (default `_docs_offline/`) is opened in headless Chromium at 1280 px (tools/browser.py),
 after its scripts ran, and the audit counts in the rendered DOM:
@@ -237,6 +238,7 @@ def main(argv=None):
     ap.add_argument('--lib', type=Path, default=ROOT/'dl_foundations', help='the package, for exported names')
     ap.add_argument('--json', type=Path, help='also write the result as JSON here')
     ap.add_argument('--examples', type=int, default=2, help='examples to print per problem')
+    ap.add_argument('--before', type=Path, help="a --json file of an earlier audit: also print a Markdown table 'before | now'")
     a = ap.parse_args(argv)
     if not (a.site/'index.html').exists(): sys.exit(f'docs_audit: no site in {a.site}: run tools/build_docs.py first')
     res = audit(a.site, a.lib, examples=a.examples)
@@ -247,6 +249,11 @@ def main(argv=None):
         for e in res['examples'].get(k, [])[:a.examples]: print(f'  {"":<{width}}    e.g. {e}')
     missing = res['examples'].get('public methods without an entry', [])
     if missing: print(f'  public methods without an entry: {", ".join(missing)}')
-    if a.json: a.json.write_text(json.dumps(res, indent=1), encoding='utf-8')
+    if a.json: a.json.write_text(json.dumps({k: v for k, v in res.items() if k != 'dom'}, indent=1), encoding='utf-8')
+    if a.before:
+        before = json.loads(a.before.read_text(encoding='utf-8'))['counts']
+        print('\n| problem | before | now |\n|---|---:|---:|')
+        for k in dict.fromkeys([*before, *res['counts']]):
+            print(f'| {k} | {before.get(k, "-")} | {res["counts"].get(k, "-")} |')
 
 if __name__ == '__main__': main()
