@@ -412,7 +412,7 @@ pre code { background: none; padding: 0; }
 .output_area img { max-width: 100%; height: auto; display: block; }
 .figure-link { display: inline-block; max-width: 100%; cursor: zoom-in; }
 .text_cell_render { max-width: 54rem; }
-math { font-size: 1.08em; } math[display=block] { display: block; margin: .8rem 0; overflow-x: auto; }
+math { font-size: 1.08em; } math[display=block] { margin: .8rem 0; overflow-x: auto; }
 .toc li.api a { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: .82rem; }
 .search { position: relative; margin-left: auto; }
 .search input { width: 18rem; padding: .3rem .6rem; border: 0; border-radius: .3rem; font: inherit; font-size: .9rem; }
