@@ -11,15 +11,18 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from .course import full_mode
+
 # %% auto #0
 __all__ = ['MNIST_FILES', 'IMAGE_SUFFIXES', 'CIFAR_CLASSES', 'CIFAR_TARBALL', 'CIFAR_PNG', 'CIFAR_JPEG', 'NIETZSCHE',
-           'DOGSCATS_SUBSET', 'DOGSCATS_FULL', 'data_dir', 'cache_dir', 'is_offline', 'download_dir', 'DownloadError',
-           'ChecksumError', 'DataNotFoundError', 'file_hash', 'check_file', 'download', 'RemoteFile', 'find_local',
-           'fetch', 'DataBundle', 'show_images', 'read_idx', 'write_idx', 'mnist_stand_in', 'get_mnist',
-           'extract_archive', 'folder_fingerprint', 'cached', 'balanced_subset', 'list_image_folder', 'load_image',
-           'decode_images', 'image_folder', 'archive_image_folder', 'read_cifar_tarball', 'cifar10_stand_in',
-           'get_cifar10', 'text_stand_in', 'get_nietzsche', 'dogscats_stand_in', 'get_dogscats', 'Dataset', 'collate',
-           'DataLoader', 'DataLoaders', 'normalize', 'normalize_to', 'channel_stats']
+           'DOGSCATS_SUBSET', 'DOGSCATS_FULL', 'data_dir', 'cache_dir', 'is_offline', 'download_dir', 'shown_path',
+           'DownloadError', 'ChecksumError', 'DataNotFoundError', 'file_hash', 'check_file', 'download', 'RemoteFile',
+           'large_downloads_allowed', 'find_local', 'fetch', 'DataBundle', 'show_images', 'read_idx', 'write_idx',
+           'mnist_stand_in', 'get_mnist', 'extract_archive', 'folder_fingerprint', 'cached', 'balanced_subset',
+           'list_image_folder', 'load_image', 'decode_images', 'image_folder', 'archive_image_folder',
+           'read_cifar_tarball', 'cifar10_stand_in', 'get_cifar10', 'text_stand_in', 'get_nietzsche',
+           'dogscats_stand_in', 'get_dogscats', 'Dataset', 'collate', 'DataLoader', 'DataLoaders', 'normalize',
+           'normalize_to', 'channel_stats']
 
 # %% ../nbs/03_data.ipynb #1f10f48d
 def data_dir() -> Path:
@@ -46,6 +49,18 @@ def download_dir() -> Path:
     "Where new downloads go: `data_dir()` when it is writable, else `cache_dir()/'downloads'`."
     d = data_dir()
     return d if _is_writable(d) else cache_dir()/'downloads'
+
+def shown_path(path) -> str:
+    "`path` as messages show it: under a data or cache folder you set, as `$DL_FOUNDATIONS_DATA/...` or `$DL_FOUNDATIONS_CACHE/...`; under home, as `~/...`."
+    p, found = Path(path).expanduser(), []
+    for head, base in (('$DL_FOUNDATIONS_DATA', data_dir()), ('$DL_FOUNDATIONS_CACHE', cache_dir()), ('~', Path.home())):
+        if head != '~' and not os.environ.get(head[1:], '').strip(): continue  # a default folder is shown under ~
+        try: found.append((head, p.resolve().relative_to(base.expanduser().resolve())))
+        except (ValueError, OSError): continue
+    if not found: return str(p)
+    head, rel = min(found, key=lambda hr: len(hr[1].parts))  # the closest folder, e.g. a cache inside the data folder
+    return head if rel == Path('.') else f'{head}/{rel.as_posix()}'
+
 
 # %% ../nbs/03_data.ipynb #d5e118fa
 class DownloadError(OSError):
@@ -75,12 +90,12 @@ def check_file(path, sha256:str|None=None, md5:str|None=None, size:int|None=None
     path = Path(path)
     got = path.stat().st_size
     if size is not None and got != size:
-        raise ChecksumError(f"{path} has {got:,} bytes, expected {size:,}: the file is incomplete or a different file. {what}")
+        raise ChecksumError(f"{shown_path(path)} has {got:,} bytes, expected {size:,}: the file is incomplete or a different file. {what}")
     for algo, want in (('sha256', sha256), ('md5', md5)):
         if want is None: continue
         have = file_hash(path, algo)
         if have != want.lower():
-            raise ChecksumError(f"{path} has {algo} {have}, expected {want}: the file is corrupt or a different version. {what}")
+            raise ChecksumError(f"{shown_path(path)} has {algo} {have}, expected {want}: the file is corrupt or a different version. {what}")
     return path
 
 # %% ../nbs/03_data.ipynb #59e44218
@@ -128,6 +143,11 @@ def _download_one(url:str, dest:Path, sha256, md5, size, timeout, progress):
     finally:
         if tmp is not None: Path(tmp).unlink(missing_ok=True)  # any failure, even Ctrl-C: leave nothing behind
 
+def _data_folder() -> str:
+    "The data folder, named as the user set it: '$DL_FOUNDATIONS_DATA', or the default folder with how to change it."
+    if os.environ.get('DL_FOUNDATIONS_DATA', '').strip(): return '$DL_FOUNDATIONS_DATA'
+    return f'the data folder {shown_path(data_dir())} (set DL_FOUNDATIONS_DATA to use another)'
+
 def download(url:str|list[str], # the file's URL, or a list of mirrors tried in order
              dest, # the file to create (its folder is created if needed)
              sha256:str|None=None, # expected SHA-256 of the file, if known
@@ -141,25 +161,30 @@ def download(url:str|list[str], # the file's URL, or a list of mirrors tried in 
     urls = [url] if isinstance(url, str) else list(url)
     if is_offline():
         raise DataNotFoundError(f"{dest.name} is needed but DL_FOUNDATIONS_OFFLINE is set, so it was not downloaded from {urls[0]}. "
-                                f"Download it on a machine with internet and put it in $DL_FOUNDATIONS_DATA ({data_dir()}), or unset DL_FOUNDATIONS_OFFLINE.")
+                                f"Download it on a machine with internet and put it in {_data_folder()}, or unset DL_FOUNDATIONS_OFFLINE.")
     dest.parent.mkdir(parents=True, exist_ok=True)
     errors = []
     for u in urls:
         try: return _download_one(u, dest, sha256, md5, size, timeout, progress)
         except DownloadError as e: errors.append(str(e))
     tried = '\n  '.join(errors)
-    raise DownloadError(f"Could not download {dest.name} to {dest.parent}; nothing was saved. Tried:\n  {tried}\n"
-                        f"Check your connection and retry, or download the file yourself and put it in $DL_FOUNDATIONS_DATA ({data_dir()}).")
+    raise DownloadError(f"Could not download {dest.name} to {shown_path(dest.parent)}; nothing was saved. Tried:\n  {tried}\n"
+                        f"Check your connection and retry, or download the file yourself and put it in {_data_folder()}.")
 
 # %% ../nbs/03_data.ipynb #ce578876
 @dataclass
 class RemoteFile:
-    "A data file: its canonical `name`, where to download it, and how to check it."
+    "A data file: its canonical `name`, where to download it, how to check it, and whether it is a large download."
     name: str
     urls: list = field(default_factory=list)  # canonical source first, then mirrors
     size: int|None = None
     sha256: str|None = None
     md5: str|None = None
+    large: bool = False  # downloaded only in full mode or with DL_FOUNDATIONS_DOWNLOAD_LARGE=1
+
+def large_downloads_allowed() -> bool:
+    "May a file marked `large` be downloaded? Yes in full mode, or when `DL_FOUNDATIONS_DOWNLOAD_LARGE=1` asks for it."
+    return full_mode() or os.environ.get('DL_FOUNDATIONS_DOWNLOAD_LARGE', '').strip().lower() in {'1', 'true', 'yes', 'on'}
 
 def _candidates(name:str, subdir:str|None):
     "Places where a file called `name` may already be, in order of preference."
@@ -169,7 +194,9 @@ def _candidates(name:str, subdir:str|None):
             if folder/name not in out: out.append(folder/name)
     return out
 
-def find_local(forms:list[RemoteFile], subdir:str|None=None) -> Path|None:
+def find_local(forms:list[RemoteFile], # alternative forms of one file
+               subdir:str|None=None, # a dataset sub-folder also searched, e.g. 'mnist'
+              ) -> Path|None:
     "The first verified local copy of any of `forms` (alternative forms of one file), or None; a corrupt copy raises `ChecksumError`."
     for form in forms:
         for p in _candidates(form.name, subdir):
@@ -178,14 +205,15 @@ def find_local(forms:list[RemoteFile], subdir:str|None=None) -> Path|None:
                                   what=f"Delete it (it will be downloaded again) or replace it with the canonical file from {form.urls[0] if form.urls else 'its publisher'}.")
     return None
 
-def fetch(forms:RemoteFile|list[RemoteFile], # one file, or alternative forms of it (e.g. `.gz` and uncompressed)
+def fetch(forms:RemoteFile|list[RemoteFile], # one file, or alternative forms of it (e.g. .gz and uncompressed)
           subdir:str|None=None, # a dataset sub-folder of the data folder also searched, e.g. 'mnist'
-          progress:bool=True) -> Path:
-    "Path to a verified local copy of a data file, downloading the first downloadable form if none is on disk."
+          progress:bool=True, # show a progress bar while downloading
+         ) -> Path:
+    "Path to a verified local copy of a data file, downloading the first downloadable form if none is on disk (large ones only when allowed)."
     forms = [forms] if isinstance(forms, RemoteFile) else list(forms)
     if (p := find_local(forms, subdir)) is not None: return p
     names = ' or '.join(f.name for f in forms)
-    where = f"$DL_FOUNDATIONS_DATA ({data_dir()})" + (f" or its '{subdir}/' sub-folder" if subdir else '')
+    where = _data_folder() + (f" or its '{subdir}/' sub-folder" if subdir else '')
     remote = [f for f in forms if f.urls]
     if not remote:
         raise DataNotFoundError(f"{names} not found in {where}, and it has no public download. Put the file there.")
@@ -193,7 +221,14 @@ def fetch(forms:RemoteFile|list[RemoteFile], # one file, or alternative forms of
     if is_offline():
         raise DataNotFoundError(f"{names} not found in {where}, and DL_FOUNDATIONS_OFFLINE is set so it was not downloaded. "
                                 f"Download it from {form.urls[0]} and put it in {where}, or unset DL_FOUNDATIONS_OFFLINE.")
+    mb = f"{form.size/1e6:,.0f} MB" if form.size else 'size unknown'
+    if form.large and not large_downloads_allowed():
+        raise DataNotFoundError(f"{names} not found in {where}. It is a large download ({mb}), which quick mode does not make. "
+                                f"To download it, set DL_FOUNDATIONS_DOWNLOAD_LARGE=1 (or run in full mode), "
+                                f"or download it from {form.urls[0]} and put it in {where}.")
+    if progress: print(f"Downloading {form.name} ({mb}) from {form.urls[0].split('/')[2]} into {shown_path(download_dir())}", flush=True)
     return download(form.urls, download_dir()/form.name, sha256=form.sha256, size=form.size, md5=form.md5, progress=progress)
+
 
 # %% ../nbs/03_data.ipynb #fcb15f46
 @dataclass(repr=False)
@@ -259,19 +294,19 @@ def read_idx(path, expect_ndim:int|None=None) -> torch.Tensor:
     raw = path.read_bytes()
     if raw[:2] == b'\x1f\x8b':
         try: raw = gzip.decompress(raw)
-        except (OSError, EOFError) as e: raise ValueError(f"{path} looks gzipped but cannot be decompressed ({e}). Delete it and fetch it again.") from None
+        except (OSError, EOFError) as e: raise ValueError(f"{shown_path(path)} looks gzipped but cannot be decompressed ({e}). Delete it and fetch it again.") from None
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0:
-        raise ValueError(f"{path} is not an IDX file (its first bytes are {raw[:4].hex()}, expected 0000 then type and dimensions).")
+        raise ValueError(f"{shown_path(path)} is not an IDX file (its first bytes are {raw[:4].hex()}, expected 0000 then type and dimensions).")
     dtype, ndim = raw[2], raw[3]
-    if dtype != 0x08: raise ValueError(f"{path} holds IDX type 0x{dtype:02x}; only unsigned bytes (0x08) are supported.")
+    if dtype != 0x08: raise ValueError(f"{shown_path(path)} holds IDX type 0x{dtype:02x}; only unsigned bytes (0x08) are supported.")
     if expect_ndim is not None and ndim != expect_ndim:
-        raise ValueError(f"{path} has magic number 0x{int.from_bytes(raw[:4], 'big'):08x} ({ndim} dimensions), expected 0x{0x800 + expect_ndim:08x} ({expect_ndim} dimensions).")
+        raise ValueError(f"{shown_path(path)} has magic number 0x{int.from_bytes(raw[:4], 'big'):08x} ({ndim} dimensions), expected 0x{0x800 + expect_ndim:08x} ({expect_ndim} dimensions).")
     header = 4 + 4*ndim
-    if len(raw) < header: raise ValueError(f"{path} is truncated: its header is incomplete.")
+    if len(raw) < header: raise ValueError(f"{shown_path(path)} is truncated: its header is incomplete.")
     dims = struct.unpack(f'>{ndim}I', raw[4:header])
     n = int(np.prod(dims))
     if len(raw) - header != n:
-        raise ValueError(f"{path} should hold {n:,} bytes of data for shape {dims}, but holds {len(raw) - header:,}: it is truncated or damaged.")
+        raise ValueError(f"{shown_path(path)} should hold {n:,} bytes of data for shape {dims}, but holds {len(raw) - header:,}: it is truncated or damaged.")
     return torch.from_numpy(np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(dims).copy())
 
 def write_idx(t:torch.Tensor, path, compress:bool|None=None) -> Path:
@@ -370,9 +405,9 @@ def _safe_member_path(name:str, archive) -> Path:
     "The relative path of an archive member, refusing absolute paths and `..` components."
     p = Path(name.replace('\\', '/'))
     if p.is_absolute() or name.startswith(('/', '\\')) or (len(name) > 1 and name[1] == ':'):
-        raise ValueError(f"{archive} contains the absolute path {name!r}; refusing to extract it (it would land outside the target folder).")
+        raise ValueError(f"{shown_path(archive)} contains the absolute path {name!r}; refusing to extract it (it would land outside the target folder).")
     if '..' in p.parts:
-        raise ValueError(f"{archive} contains the path {name!r} with '..'; refusing to extract it (it would land outside the target folder).")
+        raise ValueError(f"{shown_path(archive)} contains the path {name!r} with '..'; refusing to extract it (it would land outside the target folder).")
     return p
 
 def _archive_members(archive:Path):
@@ -381,16 +416,16 @@ def _archive_members(archive:Path):
         with zipfile.ZipFile(archive) as z:
             for info in z.infolist():
                 if (info.external_attr >> 16) & 0o170000 == 0o120000:
-                    raise ValueError(f"{archive} contains the symbolic link {info.filename!r}; refusing to extract it.")
+                    raise ValueError(f"{shown_path(archive)} contains the symbolic link {info.filename!r}; refusing to extract it.")
                 yield _safe_member_path(info.filename, archive), info.is_dir(), (lambda info=info: z.open(info))
         return
     with tarfile.open(archive) as tar:
         for m in tar:
             p = _safe_member_path(m.name, archive)
             if m.issym() or m.islnk():
-                raise ValueError(f"{archive} contains the link {m.name!r} -> {m.linkname!r}; refusing to extract it (links can point outside the target folder).")
+                raise ValueError(f"{shown_path(archive)} contains the link {m.name!r} -> {m.linkname!r}; refusing to extract it (links can point outside the target folder).")
             if not (m.isfile() or m.isdir()):
-                raise ValueError(f"{archive} contains {m.name!r}, which is not a regular file or folder; refusing to extract it.")
+                raise ValueError(f"{shown_path(archive)} contains {m.name!r}, which is not a regular file or folder; refusing to extract it.")
             yield p, m.isdir(), (lambda m=m: tar.extractfile(m))
 
 def extract_archive(archive, # a .tar, .tar.gz/.tgz or .zip file
@@ -411,7 +446,7 @@ def extract_archive(archive, # a .tar, .tar.gz/.tgz or .zip file
         for rel, is_dir, open_member in _archive_members(archive):
             target = (tmp/rel).resolve()
             if target != root and root not in target.parents:  # belt and braces after the name checks
-                raise ValueError(f"{archive} member {str(rel)!r} would land outside {dest}; refusing to extract it.")
+                raise ValueError(f"{shown_path(archive)} member {str(rel)!r} would land outside {shown_path(dest)}; refusing to extract it.")
             if is_dir: target.mkdir(parents=True, exist_ok=True); continue
             target.parent.mkdir(parents=True, exist_ok=True)
             with open_member() as src, open(target, 'wb') as out: shutil.copyfileobj(src, out)
@@ -420,7 +455,7 @@ def extract_archive(archive, # a .tar, .tar.gz/.tgz or .zip file
             if not dest.is_dir(): raise  # otherwise another process finished the same extraction first: use theirs
         return dest
     except (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError) as e:
-        raise ValueError(f"Could not extract {archive}: {type(e).__name__}: {e}. The archive is damaged: delete it and fetch it again.") from None
+        raise ValueError(f"Could not extract {shown_path(archive)}: {type(e).__name__}: {e}. The archive is damaged: delete it and fetch it again.") from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -480,13 +515,13 @@ def balanced_subset(labels:list[int], n:int|None, seed:int=0) -> list[int]:
 def list_image_folder(root, split:str, classes:list[str]|None=None) -> tuple[list[Path], list[int], list[str]]:
     "Image files under `root/split/<class>/`, their class indices, and the class names (sorted folder names by default)."
     base = Path(root)/split
-    if not base.is_dir(): raise FileNotFoundError(f"No '{split}' folder in {root}: expected the layout {split}/<class>/<image>.")
+    if not base.is_dir(): raise FileNotFoundError(f"No '{split}' folder in {shown_path(root)}: expected the layout {split}/<class>/<image>.")
     if classes is None: classes = sorted(p.name for p in base.iterdir() if p.is_dir())
     files, labels = [], []
     for i, c in enumerate(classes):
         fs = sorted(p for p in (base/c).glob('*') if p.suffix.lower() in IMAGE_SUFFIXES)
         files += fs; labels += [i]*len(fs)
-    if not files: raise FileNotFoundError(f"No images found under {base}/<class>/.")
+    if not files: raise FileNotFoundError(f"No images found under {shown_path(base)}/<class>/.")
     return files, labels, classes
 
 def load_image(path, size:int|None=None) -> np.ndarray:
@@ -531,7 +566,7 @@ def archive_image_folder(archive, splits:tuple, classes:list[str], n:dict|None=N
                 found[split][0].append(classes.index(cls)); found[split][1].append(tar.extractfile(m).read())
     out = {}
     for split, (labels, blobs) in found.items():
-        if not blobs: raise ValueError(f"{archive} has no images under {split}/<class>/: not the class-folder layout.")
+        if not blobs: raise ValueError(f"{shown_path(archive)} has no images under {split}/<class>/: not the class-folder layout.")
         idx = balanced_subset(labels, n.get(split), seed)
         out[split] = decode_images([io.BytesIO(blobs[i]) for i in idx], size), torch.tensor([labels[i] for i in idx])
     return out
@@ -556,7 +591,7 @@ def read_cifar_tarball(path, n_train:int|None=None, n_valid:int|None=None) -> di
             batch = pickle.load(tar.extractfile(m), encoding='bytes')
             xs[split].append((name, np.asarray(batch[b'data'], dtype=np.uint8).reshape(-1, 3, 32, 32)))
             ys[split].append((name, np.asarray(batch[b'labels'], dtype=np.int64)))
-    if not xs['train'] or not xs['test']: raise ValueError(f"{path} has no data_batch_* / test_batch members: not a CIFAR-10 python archive.")
+    if not xs['train'] or not xs['test']: raise ValueError(f"{shown_path(path)} has no data_batch_* / test_batch members: not a CIFAR-10 python archive.")
     cat = lambda parts: torch.from_numpy(np.concatenate([a for _, a in sorted(parts, key=lambda t: t[0])]))
     x, y, xt, yt = cat(xs['train']), cat(ys['train']), cat(xs['test']), cat(ys['test'])
     if n_train is not None: i = balanced_subset(y.tolist(), n_train); x, y = x[i], y[i]
@@ -674,7 +709,7 @@ def get_nietzsche(stand_in:bool=False, # return generated text (with a warning) 
 # %% ../nbs/03_data.ipynb #f187ab0f
 DOGSCATS_SUBSET = RemoteFile('dogscats-subset.tgz', [], 54941939, sha256='a55692a874acbc3d5f25bbc016ee49f6fbeaaf1dd1b254d2a08f90632b70f982')
 DOGSCATS_FULL = RemoteFile('dogscats.tgz', ['https://s3.amazonaws.com/fast-ai-sample/dogscats.tgz', 'http://files.fast.ai/data/examples/dogscats.tgz'],
-                           839285364, md5='3e483c8d6ef2175e9d395a6027eb92b7')
+                           839285364, md5='3e483c8d6ef2175e9d395a6027eb92b7', large=True)
 
 def dogscats_stand_in(size:int=64, n_train:int|None=None, n_valid:int|None=None, seed:int=0) -> DataBundle:
     "Generated two-class images at `size`: 'cats' are discs, 'dogs' are squares, in random colours and places; deterministic."

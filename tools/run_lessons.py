@@ -10,7 +10,7 @@ into `nbs/`, cleaned, so the documentation shows a real full run: review the dif
     python tools/run_lessons.py                      # every lesson, quick mode
     python tools/run_lessons.py --full --lesson 05   # one lesson (by number or name), full mode
 """
-import argparse, os, re, shutil, subprocess, sys, time
+import argparse, os, re, shutil, subprocess, sys, tempfile, time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,6 +31,7 @@ def is_skipped(cell):
 def run_lesson(path, out_dir, full, timeout):
     "Execute one notebook in a fresh kernel; its figures go to `out_dir/<name>.jsonl`, the executed copy beside it."
     import nbformat
+    from traitlets.config import Config
     from nbclient import NotebookClient
     nb = nbformat.read(path, as_version=4)
     if not full: nb.cells = [c for c in nb.cells if not (c.cell_type == 'code' and is_skipped(c))]
@@ -38,11 +39,16 @@ def run_lesson(path, out_dir, full, timeout):
     record.unlink(missing_ok=True)
     env = dict(os.environ, DL_FOUNDATIONS_RECORD=str(record), DL_FOUNDATIONS_LESSON=path.stem,
                DL_FOUNDATIONS_FULL='1' if full else '0', MPLBACKEND='module://matplotlib_inline.backend_inline')
-    client = NotebookClient(nb, timeout=timeout, kernel_name='python3', resources={'metadata': {'path': str(NBS)}})
+    # The kernel talks to us over local (IPC) sockets in a private temporary folder, not TCP: nothing
+    # listens on the network, and ipykernel has no reason to warn that TCP traffic is unencrypted.
+    sockets = tempfile.mkdtemp(prefix='dl_foundations-kernel-')
+    ipc = Config({'KernelManager': {'transport': 'ipc', 'ip': os.path.join(sockets, 'kernel')}})
+    client = NotebookClient(nb, config=ipc, timeout=timeout, kernel_name='python3', resources={'metadata': {'path': str(NBS)}})
     start = time.time()
     try: client.execute(env=env)
     finally:
         nbformat.write(nb, out_dir / path.name)  # keep the executed copy, even a failed one, for reading
+        shutil.rmtree(sockets, ignore_errors=True)
     return time.time() - start
 
 def main(argv=None):
