@@ -11,8 +11,9 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['recorded_figures', 'FIGURE_MIME', 'UNITS', 'full_mode', 'mode_name', 'by_mode', 'set_seed', 'format_value',
-           'hardware_name', 'record_figure', 'load_records', 'reproduction_table']
+__all__ = ['recorded_figures', 'FIGURE_MIME', 'UNITS', 'TABLE_COLUMNS', 'full_mode', 'mode_name', 'by_mode', 'set_seed',
+           'format_value', 'hardware_name', 'record_figure', 'load_records', 'reproduction_table',
+           'figures_in_notebook', 'committed_figures_table']
 
 # %% ../nbs/00_course.ipynb #736b86dc
 _TRUE = {'1', 'true', 'yes', 'on'}
@@ -108,12 +109,45 @@ def load_records(folder) -> list[dict]:
         rows += [json.loads(l) for l in p.read_text(encoding='utf-8').splitlines() if l.strip()]
     return rows
 
-def reproduction_table(rows:list[dict]) -> str:
-    "A Markdown table of recorded figures: lesson, figure, the lecture's value, this run's, data and mode."
-    if not rows: return '_No figures were recorded by this run._'
-    cols = ['lesson', 'figure', 'lecture', 'value', 'data', 'mode']
-    heads = ['lesson', 'figure', 'lecture', 'this run', 'data', 'mode']
+TABLE_COLUMNS = {'lesson': 'lesson', 'figure': 'figure', 'lecture': 'lecture', 'value': 'this repo',
+                 'data': 'data', 'hardware': 'hardware', 'mode': 'mode'}
+
+def reproduction_table(rows:list[dict], # figure records, as record_figure writes them
+                       columns:list[str]|None=None, # keys of TABLE_COLUMNS; default all but 'mode'
+                       empty:str='_No figures were recorded by this run._', # shown when there are no rows
+                      ) -> str:
+    "A Markdown table of recorded figures, one block per lesson (the lesson is named on its first row)."
+    if not rows: return empty
+    cols = columns or [c for c in TABLE_COLUMNS if c != 'mode']
     esc = lambda s: str(s).replace('|', '\\|').replace('\n', ' ')
-    lines = ['| ' + ' | '.join(heads) + ' |', '|' + '---|' * len(cols)]
-    lines += ['| ' + ' | '.join(esc(r.get(c, '')) for c in cols) + ' |' for r in rows]
+    lines = ['| ' + ' | '.join(TABLE_COLUMNS[c] for c in cols) + ' |', '|' + '---|' * len(cols)]
+    last = None
+    for r in rows:
+        cells = [esc(r.get(c, '') if r.get(c) is not None else '') for c in cols]
+        if 'lesson' in cols:
+            i = cols.index('lesson')
+            if r.get('lesson') == last: cells[i] = ''
+            last = r.get('lesson')
+        lines.append('| ' + ' | '.join(cells) + ' |')
     return '\n'.join(lines)
+
+# %% ../nbs/00_course.ipynb #46e825c2
+def figures_in_notebook(path) -> list[dict]:
+    "The figure records in a notebook file's outputs (mime type `FIGURE_MIME`), in cell order."
+    nb = json.loads(Path(path).read_text(encoding='utf-8'))
+    rows = []
+    for cell in nb.get('cells', []):
+        for out in cell.get('outputs', []):
+            row = out.get('data', {}).get(FIGURE_MIME)
+            if isinstance(row, str): row = json.loads(row)
+            if row: rows.append(dict(row, lesson=row.get('lesson') or Path(path).stem))
+    return rows
+
+def committed_figures_table(folder='.', # the folder of the numbered notebooks, e.g. nbs/
+                            skip:tuple=('00_course',), # notebooks whose records are demonstrations
+                            mode:str|None='full', # keep only records of this mode (None: all)
+                           ) -> str:
+    "The reproduction table of the committed notebooks in `folder`, built from their figure records."
+    rows = [r for p in sorted(Path(folder).glob('[0-9][0-9]_*.ipynb')) if p.stem not in skip
+            for r in figures_in_notebook(p) if mode is None or r.get('mode') == mode]
+    return reproduction_table(rows, empty=f'_No {mode + "-mode " if mode else ""}figures are recorded in the committed notebooks yet._')

@@ -18,9 +18,9 @@ NBS = ROOT / 'nbs'
 SKIP_FLAGS = ('slow', 'full')
 
 def lessons(selected=None):
-    "Numbered notebooks in `nbs/`, optionally those whose name starts with one of `selected`."
+    "Numbered notebooks in `nbs/`, optionally those whose name starts with one of `selected` (which may name 'index', the home page)."
     nbs = sorted(p for p in NBS.glob('[0-9][0-9]_*.ipynb'))
-    if selected: nbs = [p for p in nbs if any(p.stem.startswith(s) for s in selected)]
+    if selected: nbs = [p for p in nbs if any(p.stem.startswith(s) for s in selected)] + [NBS/'index.ipynb'] * ('index' in selected)
     return nbs
 
 def is_skipped(cell):
@@ -55,7 +55,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--full', action='store_true', default=os.environ.get('FULL', '') not in ('', '0'),
                     help='run the lectures\' full experiments on the real data (also: FULL=1)')
-    ap.add_argument('--lesson', nargs='*', help='only these lessons, by number or name prefix (e.g. 05 09_rnn)')
+    ap.add_argument('--lesson', nargs='*', help="only these lessons, by number or name prefix (e.g. 05 09_rnn); 'index' runs the home page")
     ap.add_argument('--publish', action='store_true', help='copy executed full-mode notebooks back into nbs/ (cleaned)')
     ap.add_argument('--timeout', type=int, default=None, help='seconds allowed per cell (default: none in full mode, 600 in quick)')
     args = ap.parse_args(argv)
@@ -70,7 +70,7 @@ def main(argv=None):
     if not todo: sys.exit(f'No lesson matches {args.lesson}; lessons are {[p.stem for p in lessons()]}')
     if not args.lesson:  # a full course run starts from an empty record folder
         for p in out_dir.glob('*.jsonl'): p.unlink()
-    data = os.environ.get('DL_FOUNDATIONS_DATA', '(default cache)')
+    data = os.environ.get('DL_FOUNDATIONS_DATA', '~/.cache/dl_foundations/data (the default; set DL_FOUNDATIONS_DATA)')
     print(f'Running {len(todo)} lesson(s) in {mode} mode; data: {data}; executed copies in {out_dir.relative_to(ROOT)}/', flush=True)
     failed, timings = [], []
     for path in todo:
