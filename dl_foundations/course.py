@@ -45,7 +45,7 @@ UNITS = {'%': 'an accuracy or share given as a fraction in [0, 1], shown as a pe
          None: 'any other number (4 significant digits) or a short string, shown as it is'}
 
 def format_value(value, # a number (or a 0-d tensor) or a short string
-                 unit:str|None=None, # one of `UNITS`: '%', 'loss' or None
+                 unit:str|None=None, # one of UNITS: '%', 'loss' or None
                 ) -> str:
     "Show `value` in the table's units: `format_value(0.98214, '%')` is '98.21%', `format_value(1.4123, 'loss')` is '1.412'."
     if unit not in UNITS: raise ValueError(f"unit must be one of {list(UNITS)}, got {unit!r}")
@@ -79,13 +79,13 @@ def _show_figure(row:dict):
           f"{row['mode']} mode · {row['hardware']}")
     display({'text/plain': plain, 'text/markdown': md, FIGURE_MIME: row}, raw=True)
 
-def record_figure(figure:str, # what is measured, e.g. 'GeneralRelu + kaiming, one-cycle, 8 epochs: valid accuracy'
+def record_figure(figure:str, # what is measured, e.g. '8 epochs, one-cycle: valid accuracy'
                   lecture:str, # the lecture's value as it reports it, e.g. '98.22%'
-                  value, # this run's value: a number (an accuracy as a fraction, with unit '%') or a short string
+                  value, # this run's value: a number (accuracy: a fraction) or a string
                   data:str, # the data it ran on, e.g. 'MNIST' or 'MNIST stand-in (generated)'
-                  unit:str|None=None, # '%' for accuracies and shares, 'loss' for losses, None for anything else
+                  unit:str|None=None, # '%' for accuracies and shares, 'loss' for losses, else None
                   mode:str|None=None, # 'quick' or 'full'; defaults to the current mode
-                  lesson:str|None=None, # the notebook; defaults to `DL_FOUNDATIONS_LESSON` set by the runner
+                  lesson:str|None=None, # the notebook; default: DL_FOUNDATIONS_LESSON (set by the runner)
                  ):
     "Record one reproduced figure beside the lecture's value and show it; the tables are built from these records."
     if not isinstance(figure, str) or not figure.strip(): raise ValueError("record_figure needs a non-empty `figure` description")
