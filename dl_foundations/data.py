@@ -5,6 +5,7 @@
 # %% ../nbs/03_data.ipynb #b0e97abe
 from __future__ import annotations
 import gzip, hashlib, io, os, pickle, shutil, struct, tarfile, tempfile, time, urllib.error, urllib.request, warnings, zipfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,12 +18,12 @@ from .course import full_mode
 __all__ = ['MNIST_FILES', 'IMAGE_SUFFIXES', 'CIFAR_CLASSES', 'CIFAR_TARBALL', 'CIFAR_PNG', 'CIFAR_JPEG', 'NIETZSCHE',
            'DOGSCATS_SUBSET', 'DOGSCATS_FULL', 'Dataset', 'collate', 'DataLoader', 'DataLoaders', 'normalize',
            'normalize_to', 'channel_stats', 'data_dir', 'cache_dir', 'is_offline', 'download_dir', 'shown_path',
-           'DownloadError', 'ChecksumError', 'DataNotFoundError', 'file_hash', 'check_file', 'download', 'RemoteFile',
-           'large_downloads_allowed', 'find_local', 'fetch', 'DataBundle', 'show_images', 'read_idx', 'write_idx',
-           'mnist_stand_in', 'get_mnist', 'extract_archive', 'folder_fingerprint', 'cached', 'balanced_subset',
-           'list_image_folder', 'load_image', 'decode_images', 'image_folder', 'archive_image_folder',
-           'read_cifar_tarball', 'cifar10_stand_in', 'get_cifar10', 'text_stand_in', 'get_nietzsche',
-           'dogscats_stand_in', 'get_dogscats']
+           'DownloadError', 'ChecksumError', 'DataNotFoundError', 'file_hash', 'check_file', 'atomic_path', 'download',
+           'RemoteFile', 'large_downloads_allowed', 'find_local', 'fetch', 'DataBundle', 'show_images', 'read_idx',
+           'write_idx', 'mnist_stand_in', 'get_mnist', 'extract_archive', 'folder_fingerprint', 'cached',
+           'balanced_subset', 'list_image_folder', 'load_image', 'decode_images', 'image_folder',
+           'archive_image_folder', 'read_cifar_tarball', 'cifar10_stand_in', 'get_cifar10', 'text_stand_in',
+           'get_nietzsche', 'dogscats_stand_in', 'get_dogscats']
 
 # %% ../nbs/03_data.ipynb #0d4e9ce5
 class Dataset:
@@ -205,6 +206,25 @@ def check_file(path, sha256:str|None=None, md5:str|None=None, size:int|None=None
     return path
 
 # %% ../nbs/03_data.ipynb #59e44218
+@contextmanager
+def atomic_path(dest, # the file (or folder) to create
+                folder:bool=False, # create a folder, e.g. an extracted archive, not a file
+               ):
+    "A temporary path beside `dest` to write into: renamed to `dest` if the block succeeds, deleted if it fails."
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    if folder: tmp = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f'.{dest.name}.', suffix='.tmp'))
+    else:
+        fd, name = tempfile.mkstemp(dir=dest.parent, prefix=f'.{dest.name}.', suffix='.part'); os.close(fd); tmp = Path(name)
+    try:
+        yield tmp
+        try: os.replace(tmp, dest)  # atomic within one file system: others see no file, or the whole one
+        except OSError:
+            if not (folder and dest.is_dir()): raise  # else another process made the same folder first: keep theirs
+    finally:
+        if tmp.is_dir(): shutil.rmtree(tmp, ignore_errors=True)
+        else: tmp.unlink(missing_ok=True)
+
 def _progress(total):
     "A fastprogress bar over `total` bytes (None when unknown), or None when fastprogress is unavailable."
     try: from fastprogress.fastprogress import progress_bar
@@ -215,28 +235,28 @@ def _progress(total):
 
 def _download_one(url:str, dest:Path, sha256, md5, size, timeout, progress):
     "Stream `url` into a temporary file beside `dest`, verify it, then rename it to `dest`."
-    tmp = None
-    try:
-        try: resp = urllib.request.urlopen(url, timeout=timeout)
-        except urllib.error.HTTPError as e: raise DownloadError(f"{url} answered HTTP {e.code} ({e.reason}).") from None
-        except (urllib.error.URLError, OSError) as e: raise DownloadError(f"could not connect to {url}: {getattr(e, 'reason', e)}.") from None
-        with resp:
-            announced = resp.headers.get('Content-Length')
-            announced = int(announced) if announced and announced.isdigit() else None
-            if size is not None and announced is not None and announced != size:
-                raise DownloadError(f"{url} announces {announced:,} bytes, expected {size:,}: it is not the expected file.")
-            fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f'.{dest.name}.', suffix='.part')
-            pb = _progress(announced or size) if progress else None
-            got, h256, h5 = 0, hashlib.sha256(), hashlib.md5()
-            with os.fdopen(fd, 'wb') as f:
-                read = getattr(resp, 'read1', resp.read)  # read1: whatever has arrived, so a stall is noticed with the count so far
-                while True:
-                    try: block = read(1 << 16)
-                    except TimeoutError: raise DownloadError(f"{url} stopped sending after {got:,} bytes (no data for {timeout} s).") from None
-                    except Exception as e: raise DownloadError(f"{url}: the connection failed after {got:,} bytes ({type(e).__name__}: {e}).") from None
-                    if not block: break
-                    f.write(block); h256.update(block); h5.update(block); got += len(block)
-                    if pb is not None: pb.update(min(got, pb.total) if pb.total else got)
+    # torch.hub.download_url_to_file also streams into a temporary file and renames it, but it checks
+    # only a SHA-256 prefix after the whole download: we also refuse a wrong announced size before
+    # downloading, notice a stalled server, check the MD5 most datasets publish, and try mirrors.
+    try: resp = urllib.request.urlopen(url, timeout=timeout)
+    except urllib.error.HTTPError as e: raise DownloadError(f"{url} answered HTTP {e.code} ({e.reason}).") from None
+    except (urllib.error.URLError, OSError) as e: raise DownloadError(f"could not connect to {url}: {getattr(e, 'reason', e)}.") from None
+    with resp, atomic_path(dest) as tmp:  # any failure below, even Ctrl-C, leaves nothing behind
+        announced = resp.headers.get('Content-Length')
+        announced = int(announced) if announced and announced.isdigit() else None
+        if size is not None and announced is not None and announced != size:
+            raise DownloadError(f"{url} announces {announced:,} bytes, expected {size:,}: it is not the expected file.")
+        pb = _progress(announced or size) if progress else None
+        got, h256, h5 = 0, hashlib.sha256(), hashlib.md5()
+        with open(tmp, 'wb') as f:
+            read = getattr(resp, 'read1', resp.read)  # read1: whatever has arrived, so a stall is noticed with the count so far
+            while True:
+                try: block = read(1 << 16)
+                except TimeoutError: raise DownloadError(f"{url} stopped sending after {got:,} bytes (no data for {timeout} s).") from None
+                except Exception as e: raise DownloadError(f"{url}: the connection failed after {got:,} bytes ({type(e).__name__}: {e}).") from None
+                if not block: break
+                f.write(block); h256.update(block); h5.update(block); got += len(block)
+                if pb is not None: pb.update(min(got, pb.total) if pb.total else got)
         if announced is not None and got != announced:
             raise DownloadError(f"{url} was cut short: received {got:,} of the {announced:,} bytes announced.")
         if size is not None and got != size:
@@ -244,10 +264,7 @@ def _download_one(url:str, dest:Path, sha256, md5, size, timeout, progress):
         for algo, want, have in (('sha256', sha256, h256.hexdigest()), ('md5', md5, h5.hexdigest())):
             if want is not None and have != want.lower():
                 raise DownloadError(f"{url} gave a file with {algo} {have}, expected {want}: corrupt or changed upstream.")
-        os.replace(tmp, dest); tmp = None
-        return dest
-    finally:
-        if tmp is not None: Path(tmp).unlink(missing_ok=True)  # any failure, even Ctrl-C: leave nothing behind
+    return dest
 
 def _data_folder() -> str:
     "The data folder, named as the user set it: '$DL_FOUNDATIONS_DATA', or the default folder with how to change it."
@@ -399,6 +416,8 @@ def show_images(x:torch.Tensor, # (N, 784) MNIST rows, or (N, H, W) / (N, C, H, 
 # %% ../nbs/03_data.ipynb #a0f17092
 def read_idx(path, expect_ndim:int|None=None) -> torch.Tensor:
     "Read an IDX file (gzipped or not) of unsigned bytes into a uint8 tensor, checking its header."
+    # torchvision reads this format inside its MNIST dataset class (read_sn3_pascalvincent_tensor), but
+    # it checks neither the number of dimensions nor the data length: a damaged file gives garbage there.
     path = Path(path)
     raw = path.read_bytes()
     if raw[:2] == b'\x1f\x8b':
@@ -541,6 +560,8 @@ def extract_archive(archive, # a .tar, .tar.gz/.tgz or .zip file
                     dest=None, # the folder to create; default: under the cache, by checksum
                    ) -> Path:
     "Extract `archive` safely and atomically into `dest` (reused if it already exists); returns `dest`."
+    # Python's tarfile has a 'data' extraction filter (3.12, backported to 3.11.4) that refuses the same
+    # members; we also handle zip files, and make the extraction all or nothing.
     archive = Path(archive)
     if dest is None:
         stem = archive.name.split('.')[0]
@@ -549,24 +570,19 @@ def extract_archive(archive, # a .tar, .tar.gz/.tgz or .zip file
     if dest.is_dir(): return dest  # only a complete extraction is ever renamed to `dest`
     dest.parent.mkdir(parents=True, exist_ok=True)
     for old in dest.parent.glob(f'.{dest.name}.*.tmp'): shutil.rmtree(old, ignore_errors=True)  # leftovers of interrupted runs
-    tmp = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f'.{dest.name}.', suffix='.tmp'))
     try:
-        root = tmp.resolve()
-        for rel, is_dir, open_member in _archive_members(archive):
-            target = (tmp/rel).resolve()
-            if target != root and root not in target.parents:  # belt and braces after the name checks
-                raise ValueError(f"{shown_path(archive)} member {str(rel)!r} would land outside {shown_path(dest)}; refusing to extract it.")
-            if is_dir: target.mkdir(parents=True, exist_ok=True); continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with open_member() as src, open(target, 'wb') as out: shutil.copyfileobj(src, out)
-        try: os.replace(tmp, dest)
-        except OSError:
-            if not dest.is_dir(): raise  # otherwise another process finished the same extraction first: use theirs
+        with atomic_path(dest, folder=True) as tmp:
+            root = tmp.resolve()
+            for rel, is_dir, open_member in _archive_members(archive):
+                target = (tmp/rel).resolve()
+                if target != root and root not in target.parents:  # belt and braces after the name checks
+                    raise ValueError(f"{shown_path(archive)} member {str(rel)!r} would land outside {shown_path(dest)}; refusing to extract it.")
+                if is_dir: target.mkdir(parents=True, exist_ok=True); continue
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with open_member() as src, open(target, 'wb') as out: shutil.copyfileobj(src, out)
         return dest
     except (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError) as e:
         raise ValueError(f"Could not extract {shown_path(archive)}: {type(e).__name__}: {e}. The archive is damaged: delete it and fetch it again.") from None
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
 
 # %% ../nbs/03_data.ipynb #372c7a92
 _CACHE_VERSION = 1  # bump when the decoded format changes
@@ -593,12 +609,7 @@ def cached(name:str, # dataset name, the cache file's prefix, e.g. 'cifar10'
             if obj.get('source_key') == key: return obj
         except Exception: pass  # unreadable cache: rebuild it
     obj = dict(build(), source_key=key)
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f'.{path.name}.', suffix='.part'); os.close(fd)
-    try:
-        torch.save(obj, tmp); os.replace(tmp, path); tmp = None
-    finally:
-        if tmp is not None: Path(tmp).unlink(missing_ok=True)
+    with atomic_path(path) as tmp: torch.save(obj, tmp)
     for stale in folder.glob(f"{name}-{variant}-*.pt"):  # same subset from an older version of the source
         if stale != path: stale.unlink(missing_ok=True)
     return obj
