@@ -12,7 +12,7 @@ import torch
 
 # %% auto #0
 __all__ = ['recorded_figures', 'FIGURE_MIME', 'UNITS', 'TABLE_COLUMNS', 'full_mode', 'mode_name', 'by_mode', 'set_seed',
-           'format_value', 'hardware_name', 'record_figure', 'load_records', 'reproduction_table',
+           'format_value', 'plural', 'hardware_name', 'record_figure', 'load_records', 'reproduction_table',
            'figures_in_notebook', 'committed_figures_table']
 
 # %% ../nbs/00_course.ipynb #736b86dc
@@ -59,6 +59,13 @@ def format_value(value, # a number (or a 0-d tensor) or a short string
         return f'{100 * value:.2f}%'
     if unit == 'loss': return f'{value:.3f}'
     return f'{value:,}' if isinstance(value, int) else f'{value:.4g}'
+
+def plural(n:int, # how many
+           noun:str, # the singular, e.g. 'epoch'
+           plural_form:str|None=None, # when adding an s is wrong, e.g. 'batches'
+          ) -> str:
+    "A count for a figure's label: `plural(1, 'epoch')` is '1 epoch', `plural(20000, 'image')` is '20,000 images'."
+    return f"{n:,} {noun if n == 1 else (plural_form or noun + 's')}"
 
 def hardware_name() -> str:
     "What the run ran on, for the table: the GPU's name, 'Apple MPS', or 'CPU (N cores)'."
