@@ -89,7 +89,7 @@ def _batches(dl) -> str:
     return f"{n} batches" + (f" of {bs}" if bs is not None else '')
 
 class DataLoaders:
-    "The training and validation loaders of a model (`.train`, `.valid`): ours, or PyTorch's `torch.utils.data.DataLoader`."
+    "The training and validation loaders of a model (`.train`, `.valid`; their datasets: `.train_ds`, `.valid_ds`), ours or PyTorch's."
     def __init__(self, train, # the training loader: a DataLoader, or PyTorch's
                  valid, # the validation loader
                 ): self.train, self.valid = train, valid
@@ -409,7 +409,7 @@ def show_images(x:torch.Tensor, # (N, 784) MNIST rows, or (N, H, W) / (N, C, H, 
         img = x[i]
         if img.ndim == 3: img = img.permute(1, 2, 0) if img.shape[0] in (1, 3) else img
         ax.imshow(img.squeeze().clamp(0, 1).numpy(), cmap='gray' if img.squeeze().ndim == 2 else None)
-        if labels is not None: ax.set_title(str(labels[i]), fontsize=8)
+        if labels is not None: ax.set_title(str(labels[i]), fontsize=10)
     fig.suptitle(title); fig.tight_layout()
     return fig
 
