@@ -83,3 +83,11 @@ def test_image_outputs_become_files(tmp_path):
     out = make_readme.readme(nb, tmp_path, images=images)
     assert '![A Result](nbs/images/index-abcd1234.png)' in out and 'plot()' not in out
     assert images == {nbs/'images'/'index-abcd1234.png': b'\x89PNG fake'}
+
+
+def test_printed_lines_of_one_cell_make_one_block(tmp_path):
+    nbs = tmp_path/'nbs'; nbs.mkdir()
+    outs = [dict(output_type='stream', name='stdout', text=f'epoch {i}\n') for i in range(3)]
+    nb = nbs/'index.ipynb'
+    nb.write_text(json.dumps(dict(cells=[_cell('markdown', '# t'), _cell('code', 'fit()', outs)], metadata={}, nbformat=4, nbformat_minor=5)))
+    assert '```\nepoch 0\nepoch 1\nepoch 2\n```' in make_readme.readme(nb, tmp_path)

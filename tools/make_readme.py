@@ -144,6 +144,8 @@ def readme(nb_path:Path, root:Path=ROOT, images:dict|None=None) -> str:
                 blocks.append(fix_links(f'![{_fig_alt(s)}]({rel})', nbs_rel)); continue
             if out['output_type'] == 'stream' and out.get('name') == 'stdout':
                 text = ''.join(out['text']) if isinstance(out['text'], list) else out['text']
+                if k and blocks and blocks[-1].startswith('```\n') and cell['outputs'][k-1].get('output_type') == 'stream':
+                    blocks[-1] = blocks[-1][:-4].rstrip('\n') + '\n' + text.rstrip() + '\n```'; continue  # one block per run of printed text
             elif out['output_type'] in ('execute_result', 'display_data'):
                 data = out.get('data', {})
                 if 'text/markdown' in data:
