@@ -7,7 +7,7 @@ Configurations, each run `--repeats` times, interleaved:
 Prints the median training images per second of each and the ratios to the first, with the spread, and the
 validation accuracies (which must agree within noise).
 
-    .venv/bin/python benchmarks/bench_ddp.py [--repeats 3] [--n-train 20000] [--epochs 1]
+    .venv/bin/python benchmarks/bench_ddp.py [--repeats 3] [--n-train 20480] [--epochs 1]
 """
 import argparse, json, os, statistics, subprocess, sys, tempfile
 from pathlib import Path
@@ -27,7 +27,7 @@ def run(nproc, threads, bs, args, out):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--repeats', type=int, default=3)
-    ap.add_argument('--n-train', type=int, default=20000)
+    ap.add_argument('--n-train', type=int, default=20480, help='a multiple of 64, so that 2 x 32 share the batches')
     ap.add_argument('--epochs', type=int, default=1)
     args = ap.parse_args()
     configs = {'1 process x 1 thread, bs 64': (1, 1, 64), '1 process x 2 threads, bs 64': (1, 2, 64),
