@@ -143,7 +143,9 @@ class Recorder(Callback):
         learn = self.learn
         if not learn.training or learn.loss is None: return
         for lrs, group in zip(self.group_lrs, learn.opt.param_groups): lrs.append(group['lr'])
-        self._losses.append(learn.loss.detach())
+        loss = learn.loss
+        # on the CPU a float is the cheapest record; on a GPU .item() would wait for it: keep the tensor
+        self._losses.append(loss.item() if loss.is_cpu else loss.detach())
     @property
     def lrs(self) -> list[float]:
         "Learning rate of the last parameter group at each training batch."
@@ -152,7 +154,10 @@ class Recorder(Callback):
     def losses(self) -> list[float]:
         "Training loss at each training batch."
         losses = getattr(self, '_losses', [])
-        return torch.stack(losses).float().cpu().tolist() if losses else []
+        tensors = [v for v in losses if isinstance(v, torch.Tensor)]
+        if not tensors: return list(losses)
+        values = iter(torch.stack(tensors).float().cpu().tolist())  # one copy from the GPU, not one per batch
+        return [next(values) if isinstance(v, torch.Tensor) else v for v in losses]
     def plot_lr(self, pgid:int=-1, ax=None):
         "Learning rate against training batch, for parameter group `pgid`."
         if ax is None: _, ax = plt.subplots(figsize=(5, 3))
@@ -171,7 +176,7 @@ class Recorder(Callback):
         return {'group_lrs': getattr(self, 'group_lrs', []), 'losses': torch.tensor(self.losses)}
     def load_state_dict(self, state:dict):
         "Restore what state_dict returned."
-        self.group_lrs, self._losses = [list(g) for g in state['group_lrs']], list(state['losses'].unbind())
+        self.group_lrs, self._losses = [list(g) for g in state['group_lrs']], state['losses'].tolist()
 
 # %% ../nbs/04_learner.ipynb #fa9b530c
 _LOSS_HINT = ("Hint: with `cross_entropy` the model must output (batch, n_classes) scores and the targets be (batch,) "
@@ -269,7 +274,8 @@ class Learner(HasCallbacks):
         _check_dls(dls)
         self.model, self.dls, self.loss_func, self.opt_func = model, dls, loss_func, opt_func
         self.opt, self._opt_model, self._lr, self.grad_scaler = None, None, lr, None
-        self.cbs, self._cb_names, self._events = [], [], {}
+        self.cbs, self._cb_names = [], []
+        self._sync_callbacks()  # the event table, also for a Learner without callbacks
         self.logger = print  # where `AvgStatsCallback` writes its per-epoch line (`ProgressCallback` redirects it)
         self.training, self.epoch, self.n_epochs, self.iter, self.n_iter, self.pct_train = False, 0, 0, 0, 0, 0.
         self.start_epoch = self.epochs_done = 0
