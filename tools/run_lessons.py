@@ -37,7 +37,8 @@ def run_lesson(path, out_dir, full, timeout):
     if not full: nb.cells = [c for c in nb.cells if not (c.cell_type == 'code' and is_skipped(c))]
     record = out_dir / f'{path.stem}.jsonl'
     record.unlink(missing_ok=True)
-    env = dict(os.environ, DL_FOUNDATIONS_RECORD=str(record), DL_FOUNDATIONS_LESSON=path.stem,
+    # DL_FOUNDATIONS_PROGRESS=0: an executed copy would keep its progress bars frozen at their first update
+    env = dict(os.environ, DL_FOUNDATIONS_RECORD=str(record), DL_FOUNDATIONS_LESSON=path.stem, DL_FOUNDATIONS_PROGRESS="0",
                DL_FOUNDATIONS_FULL='1' if full else '0', MPLBACKEND='module://matplotlib_inline.backend_inline')
     # The kernel talks to us over local (IPC) sockets in a private temporary folder, not TCP: nothing
     # listens on the network, and ipykernel has no reason to warn that TCP traffic is unencrypted.
