@@ -20,9 +20,9 @@ __all__ = ['CharVocab', 'LMDataLoader', 'detach_state', 'RNNCell', 'CellLoop', '
 # %% ../nbs/09_rnn.ipynb #24d7af10
 class CharVocab:
     "Maps characters to integer ids (`stoi`) and back (`itos`); optionally id 0 stands for every unknown character."
-    def __init__(self, chars, # the characters of the vocabulary (any iterable; duplicates are ignored)
-                 unk:bool=False, # reserve id 0 for characters not in the vocabulary instead of raising an error
-                 unk_char:str='\ufffd', # how an unknown character is shown by `decode` (the Unicode replacement character)
+    def __init__(self, chars, # the vocabulary's characters (any iterable; duplicates ignored)
+                 unk:bool=False, # id 0 stands for every unknown character, instead of an error
+                 unk_char:str='\ufffd', # how decode shows an unknown character (U+FFFD)
                 ):
         chars = sorted(set(chars) - {unk_char} if unk else set(chars))
         self.unk, self.unk_char = unk, unk_char
@@ -30,7 +30,10 @@ class CharVocab:
         self.stoi = {c: i for i, c in enumerate(self.itos)}
 
     @classmethod
-    def from_text(cls, text:str, unk:bool=False, unk_char:str='\ufffd'):
+    def from_text(cls, text:str, # the text whose distinct characters make the vocabulary
+                  unk:bool=False, # id 0 stands for every unknown character, instead of an error
+                  unk_char:str='\ufffd', # how decode shows an unknown character (U+FFFD)
+                 ) -> CharVocab:
         "The vocabulary of every distinct character in `text`, sorted."
         return cls(set(text), unk=unk, unk_char=unk_char)
 
@@ -38,7 +41,8 @@ class CharVocab:
     def __contains__(self, char): return char in self.stoi and not (self.unk and char == self.unk_char)
     def __repr__(self): return f"CharVocab({len(self)} ids{', 0 = unknown' if self.unk else ''}: {''.join(self.itos[:40])!r}...)"
 
-    def encode(self, text:str) -> torch.Tensor:
+    def encode(self, text:str, # the text to turn into ids
+              ) -> torch.Tensor:
         "The ids of the characters of `text` as an int64 tensor; an unknown character raises a `ValueError` (or maps to 0 with `unk=True`)."
         stoi = self.stoi
         try: ids = [stoi[c] for c in text]
@@ -51,7 +55,8 @@ class CharVocab:
                                  f"with `unk=True` to map unknown characters to id 0.") from None
         return torch.tensor(ids, dtype=torch.long)
 
-    def decode(self, ids) -> str:
+    def decode(self, ids, # a list or tensor of ids (any shape: it is flattened)
+              ) -> str:
         "The text for a sequence (list or tensor) of ids."
         ids = torch.as_tensor(ids).flatten().tolist()
         bad = [i for i in ids if not 0 <= i < len(self)]
@@ -61,13 +66,13 @@ class CharVocab:
 # %% ../nbs/09_rnn.ipynb #583e3377
 class LMDataLoader:
     "Batches of `bs` contiguous streams of a token sequence, `bptt` steps at a time; targets are the inputs shifted by one."
-    def __init__(self, ids, # 1-d sequence of token ids (e.g. `CharVocab.encode(text)`)
-                 bs:int=64, # number of parallel streams: the text is cut into `bs` equal chunks
-                 bptt:int=8, # window length: characters per stream per batch (backprop through time this far)
-                 random_bptt:bool=False, # draw each window's length at random around `bptt` (fastai's way to vary batches)
-                 p_full:float=0.95, # with random_bptt: probability of a window around `bptt` rather than `bptt / 2`
-                 std:float=5., # with random_bptt: standard deviation of the window length
-                 min_len:int=5, # with random_bptt: shortest window drawn
+    def __init__(self, ids, # 1-d sequence of token ids, e.g. from CharVocab.encode
+                 bs:int=64, # parallel streams: the text is cut into bs equal chunks
+                 bptt:int=8, # window length: steps per stream and batch (and of backprop)
+                 random_bptt:bool=False, # draw each window's length at random around bptt (as fastai)
+                 p_full:float=0.95, # random_bptt: chance of a window around bptt, not bptt / 2
+                 std:float=5., # random_bptt: standard deviation of the window length
+                 min_len:int=5, # random_bptt: shortest window drawn (the epoch's last may be shorter)
                 ):
         ids = torch.as_tensor(ids)
         if ids.ndim != 1: raise ValueError(f"LMDataLoader needs a 1-d sequence of ids, got shape {tuple(ids.shape)}.")
@@ -133,7 +138,7 @@ class RNNCell(nn.Module):
 
 class CellLoop(nn.Module):
     "Runs a one-step cell over the time axis of a `(bs, seq, n_in)` batch: the loop inside `nn.RNN`/`nn.GRU`, one layer."
-    def __init__(self, cell:nn.Module): # a cell with `.ih`/`.hh` linear layers, called as `cell(x, h)`
+    def __init__(self, cell:nn.Module): # a one-step cell, cell(x, h), with .ih and .hh linear layers
         super().__init__()
         self.cell, self.hidden_size = cell, cell.hh.in_features
     def forward(self, x, h=None): # x: (bs, seq, n_in); h: (1, bs, hidden) or None for zeros
@@ -169,7 +174,7 @@ class CharRNN(nn.Module):
     def __init__(self, vocab_size:int, # number of distinct characters
                  emb_size:int=42, # embedding size per character
                  hidden_size:int=256, # hidden state size
-                 kind:str='rnn', # 'rnn', 'gru', 'lstm' (PyTorch's layers) or 'rnn_by_hand', 'gru_by_hand' (our cells)
+                 kind:str='rnn', # 'rnn', 'gru', 'lstm' (PyTorch) or 'rnn_by_hand', 'gru_by_hand'
                  n_layers:int=1, # stacked recurrent layers (PyTorch's layers only)
                  dropout:float=0., # dropout between stacked layers (PyTorch's layers only)
                 ):
@@ -282,12 +287,12 @@ class SGDR(Callback):
         self.cycle, self.cycle_epochs, self.epoch_in_cycle = self.cycle + 1, self.cycle_epochs * self.cycle_mult, 0
 
 # %% ../nbs/09_rnn.ipynb #fb45a078
-def generate(model:CharRNN, # a trained character model with `reset()` and a `.h` state
+def generate(model:CharRNN, # a trained CharRNN (or a model with reset() and an h state)
              vocab:CharVocab, # the vocabulary it was trained with
-             prompt:str, # text to start from; every character must be in `vocab`
+             prompt:str, # text to start from; its characters must be in vocab
              n_chars:int=400, # number of characters to generate after the prompt
              temperature:float=1.0, # < 1: safer choices, > 1: more surprising ones
-             generator:torch.Generator|None=None, # random generator for `torch.multinomial` (default: the global one)
+             generator:torch.Generator|None=None, # random generator for sampling (None: the global one)
             ) -> str:
     "The prompt followed by `n_chars` characters sampled one at a time from the model's predictions."
     if not prompt: raise ValueError("generate needs a non-empty prompt to start from, e.g. 'the '.")
