@@ -4,17 +4,21 @@
 
 # %% ../nbs/04_learner.ipynb #6291de34
 from __future__ import annotations
-import copy, math, os, re, sys, time, warnings
+import bisect, copy, math, os, random, re, sys, tempfile, time, warnings
+from contextlib import contextmanager
 from functools import partial
+from pathlib import Path
+
+import numpy as np
 
 import torch
 import matplotlib.pyplot as plt
 
 # %% auto #0
-__all__ = ['EVENTS', 'CancelTrainException', 'CancelEpochException', 'CancelBatchException', 'snake_case', 'Callback', 'Learner',
-           'TrainEvalCallback', 'Recorder', 'accuracy', 'AvgStats', 'AvgStatsCallback', 'progress_wanted',
-           'ProgressCallback', 'sched_lin', 'sched_cos', 'sched_no', 'sched_exp', 'combine_scheds', 'sched_one_cycle',
-           'ParamScheduler', 'LRFinder']
+__all__ = ['EVENTS', 'CancelTrainException', 'CancelEpochException', 'CancelBatchException', 'snake_case', 'Callback',
+           'evaluating', 'TrainEvalCallback', 'Recorder', 'HasCallbacks', 'Learner', 'accuracy', 'AvgStats',
+           'AvgStatsCallback', 'progress_wanted', 'ProgressCallback', 'sched_lin', 'sched_cos', 'sched_no', 'sched_exp',
+           'combine_scheds', 'sched_one_cycle', 'sched_sgdr', 'ParamScheduler', 'LRFinder']
 
 # %% ../nbs/04_learner.ipynb #d8da53b0
 class CancelTrainException(Exception):
@@ -40,6 +44,7 @@ class Callback:
     "Base class of callbacks: define methods named after the events you need (`before_fit`, `after_batch`, ...)."
     order:int = 0  # callbacks run in increasing `order` (ties: in the order they were added)
     learn = None   # the `Learner` this callback is attached to, set by `Learner.add_cb`
+    pause_in_lr_find:bool = False  # True: `Learner.lr_find` detaches it during the sweep (recorders, schedulers, savers)
 
     @property
     def name(self) -> str:
@@ -96,210 +101,29 @@ def _len_or_none(o):
 def _shape(o):
     return tuple(o.shape) if hasattr(o, 'shape') else type(o).__name__
 
-# %% ../nbs/04_learner.ipynb #fa9b530c
-_LOSS_HINT = ("Hint: with `cross_entropy` the model must output (batch, n_classes) scores and the targets be (batch,) "
-              "int64 class indices; with `mse_loss` output and targets must have the same shape (e.g. a final "
-              "`Linear(..., 1)` with targets of shape (batch, 1), or `pred.squeeze(-1)`).")
-
-class Learner:
-    "Trains `model` on `dls.train`, validates on `dls.valid`, calling each callback's methods at every event."
-    def __init__(self, model:torch.nn.Module, # the model to train
-                 dls, # anything with `.train` and `.valid` iterables of `(xb, yb)` batches (`.valid` may be None)
-                 loss_func, # `loss_func(pred, yb)` -> a scalar tensor
-                 lr:float=1e-2, # learning rate for the optimizer
-                 cbs=None, # callbacks (instances or classes) to add to the defaults `TrainEvalCallback`, `Recorder`
-                 opt_func=torch.optim.SGD, # `opt_func(params, lr=lr)` makes the optimizer
-                ):
-        if not (hasattr(dls, 'train') and hasattr(dls, 'valid')):
-            raise TypeError(f"Learner needs `dls` with `.train` and `.valid` iterables of (xb, yb) batches, got "
-                            f"{type(dls).__name__}. Wrap your loaders, e.g. `DataLoaders(train_dl, valid_dl)` or "
-                            f"`DataLoaders.from_tensors(x_train, y_train, x_valid, y_valid)` from `dl_foundations.data`.")
-        for part in ('train', 'valid'):
-            dl = getattr(dls, part)
-            if not (part == 'valid' and dl is None) and not hasattr(dl, '__iter__'):
-                raise TypeError(f"`dls.{part}` must be an iterable of (xb, yb) batches, got {type(dl).__name__}.")
-        self.model, self.dls, self.loss_func, self.opt_func = model, dls, loss_func, opt_func
-        self.opt, self._opt_model, self._lr = None, None, lr
-        self.cbs, self._cb_names, self._events = [], [], {}
-        self.logger = print  # where `AvgStatsCallback` writes its per-epoch line (`ProgressCallback` redirects it)
-        self.training, self.epoch, self.n_epochs, self.iter, self.n_iter, self.pct_train = False, 0, 0, 0, 0, 0.
-        self.xb = self.yb = self.pred = self.loss = self.dl = None
-        user = [_as_callback(cb) for cb in _listify(cbs)]
-        names = {cb.name for cb in user}
-        defaults = [cb for cb in (TrainEvalCallback(), Recorder()) if cb.name not in names]
-        self.add_cbs(defaults + user)
-
-    @property
-    def lr(self) -> float:
-        "The learning rate given to the optimizer; setting it also updates every parameter group of an existing optimizer."
-        return self._lr
-    @lr.setter
-    def lr(self, value:float):
-        self._lr = value
-        if self.opt is not None:
-            for group in self.opt.param_groups: group['lr'] = value
-
-    def create_opt(self):
-        "Make a fresh optimizer `opt_func(model.parameters(), lr=lr)` (done by `fit` when there is none, or the model changed)."
-        self.opt, self._opt_model = self.opt_func(self.model.parameters(), lr=self._lr), self.model
-        return self.opt
-
-    # ---- callbacks
-    def add_cbs(self, cbs):
-        "Add callbacks (instances or classes); each becomes reachable as `learn.<cb.name>`."
-        for cb in _listify(cbs): self.add_cb(cb)
-    def add_cb(self, cb):
-        "Add one callback."
-        cb = _as_callback(cb)
-        if any(c is cb for c in self.cbs): raise ValueError(f"{cb!r} is already attached to this Learner.")
-        if cb.name not in self._cb_names and (hasattr(type(self), cb.name) or cb.name in vars(self)):
-            raise ValueError(f"A callback named {cb.name!r} would hide the Learner's own attribute `learn.{cb.name}`; "
-                             f"rename the class or give it a `name = '...'` class attribute.")
-        cb.learn = self
-        self.cbs.append(cb)
-        self._sync_callbacks()
-        return cb
-    def remove_cbs(self, cbs):
-        "Remove callbacks (instances)."
-        for cb in _listify(cbs): self.remove_cb(cb)
-    def remove_cb(self, cb):
-        "Remove one callback (an instance attached to this learner)."
-        self.cbs = [c for c in self.cbs if c is not cb]
-        self._sync_callbacks()
-
-    def _sync_callbacks(self):
-        "Refresh `learn.<name>` attributes and the event -> callbacks table used by `__call__`."
-        for name in self._cb_names: self.__dict__.pop(name, None)
-        ordered = sorted(self.cbs, key=lambda cb: cb.order)  # stable: ties keep the order of addition
-        for cb in ordered: self.__dict__.setdefault(cb.name, cb)  # several with one name: the first in order
-        self._cb_names = [cb.name for cb in ordered]
-        self._events = {e: _handlers(ordered, e) for e in EVENTS}
-
-    def __call__(self, event_name:str):
-        "Run `event_name` on every callback, in `order`; a real error gets a note naming the callback."
-        handlers = self._events.get(event_name)
-        if handlers is None:  # an event of the user's own: look it up now
-            handlers = _handlers(sorted(self.cbs, key=lambda c: c.order), event_name)
-        for cb, run in handlers:
-            try: run()
-            except _CANCELS: raise
-            except Exception as e:
-                if not getattr(e, '_dl_noted', False):
-                    e.add_note(f"(raised in callback {cb.name!r} ({type(cb).__name__}) during {event_name!r})")
-                    e._dl_noted = True
-                raise
-
-    # ---- training
-    def fit(self, n_epochs:int, # number of passes over `dls.train`
-            cbs=None, # extra callbacks for this fit only
-            lr:float|None=None, # if given, set `learn.lr` first
-           ):
-        "Train for `n_epochs` epochs, validating after each; `after_fit` always runs."
-        if not isinstance(n_epochs, int) or n_epochs < 0: raise ValueError(f"n_epochs must be a non-negative int, got {n_epochs!r}.")
-        extra = [_as_callback(cb) for cb in _listify(cbs)]
-        self.add_cbs(extra)
-        try:
-            if lr is not None: self.lr = lr
-            if self.opt is None or self._opt_model is not self.model: self.create_opt()
-            self.n_epochs, self.epoch, self.iter, self._first_batch = n_epochs, 0, 0, True
-            try:
-                self('before_fit')
-                for self.epoch in range(n_epochs): self._do_epoch()
-            except CancelTrainException: self('after_cancel_train')
-            finally: self('after_fit')
-        finally: self.remove_cbs(extra)
-        return self
-
-    def _do_epoch(self):
-        try:
-            self('before_epoch')
-            self._do_all_batches(self.dls.train, training=True)
-            if self.dls.valid is not None:
-                with torch.no_grad(): self._do_all_batches(self.dls.valid, training=False)
-        except CancelEpochException: self('after_cancel_epoch')
-        self('after_epoch')
-
-    def _do_all_batches(self, dl, training:bool):
-        self.dl, self.training = dl, training
-        self('before_train' if training else 'before_validate')
-        for self.iter, batch in enumerate(dl):
-            try: self.xb, self.yb = batch
-            except (TypeError, ValueError) as e:
-                raise ValueError(f"Each batch of `dls.{'train' if training else 'valid'}` must be a pair (xb, yb); "
-                                 f"got a {type(batch).__name__}.") from e
-            self._do_batch()
-
-    def _do_batch(self):
-        self.pred = self.loss = None
-        try:
-            self('before_batch')
-            self.pred = self.model(self.xb)
-            self('after_pred')
-            self.loss = self._first_loss() if self._first_batch else self.loss_func(self.pred, self.yb)
-            self('after_loss')
-            if self.training:
-                self.opt.zero_grad()
-                self.loss.backward()
-                self('after_backward')
-                self.opt.step()
-                self('after_step')
-        except CancelBatchException: self('after_cancel_batch')
-        self('after_batch')
-
-    def _first_loss(self):
-        "The loss of the first batch, with a clear message when output and targets do not fit the loss function."
-        name = getattr(self.loss_func, '__name__', type(self.loss_func).__name__)
-        where = (f"`{name}` could not compare the model's output with the targets on the first batch: output "
-                 f"(pred) shape {_shape(self.pred)}, target (yb) shape {_shape(self.yb)}.")
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter('always')
-            try: loss = self.loss_func(self.pred, self.yb)
-            except (RuntimeError, ValueError, IndexError, TypeError) as e:
-                raise ValueError(f"{where} {_LOSS_HINT} (PyTorch said: {e})") from e
-        for w in caught:
-            msg = str(w.message)
-            if 'target size' in msg and 'input size' in msg:  # mse_loss & co. would broadcast silently
-                raise ValueError(f"{where} {_LOSS_HINT} (PyTorch warned: {msg})")
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-        if not (isinstance(loss, torch.Tensor) and loss.numel() == 1):
-            raise ValueError(f"{where} The loss must be a single number (a 1-element tensor), got {_shape(loss)}.")
-        self._first_batch = False
-        return loss
-
-    def lr_find(self, max_iter:int=100, # at most this many training batches
-                min_lr:float=1e-6, # first learning rate of the sweep
-                max_lr:float=10., # last learning rate of the sweep
-                plot:bool=True, # plot loss against learning rate
-               ) -> float:
-        "Sweep the learning rate exponentially, restore model and optimizer, plot, and return a suggested lr (see `LRFinder.suggestion`)."
-        finder = LRFinder(max_iter, min_lr, max_lr)
-        # reporting and scheduling callbacks would record or fight over the sweep: pause them
-        paused = [cb for cb in self.cbs if isinstance(cb, (Recorder, AvgStatsCallback, ParamScheduler))]
-        self.remove_cbs(paused)
-        try:
-            n_batches = _len_or_none(self.dls.train)
-            self.fit(math.ceil(max_iter / n_batches) if n_batches else max_iter, cbs=[finder])
-        finally: self.add_cbs(paused)
-        self.lr_finder_result = finder
-        if plot: finder.plot()
-        return finder.suggestion()
-
-    def __repr__(self):
-        return f"Learner({type(self.model).__name__}, lr={self.lr}, cbs=[{', '.join(type(cb).__name__ for cb in self.cbs)}])"
+# %% ../nbs/04_learner.ipynb #794e4dac
+@contextmanager
+def evaluating(model:torch.nn.Module, # the model to put in eval mode inside the block
+              ):
+    "Context manager: model.eval() inside the block; on exit every submodule gets its previous mode back, also after an error."
+    modes = [(m, m.training) for m in model.modules()]
+    model.eval()
+    try: yield model
+    finally:
+        for m, mode in modes: m.training = mode  # the flag itself: a model's own train() override must not re-decide
 
 # %% ../nbs/04_learner.ipynb #7abe5e8a
 class TrainEvalCallback(Callback):
-    "Switches the model between `train()` and `eval()` and keeps the counters `n_iter` and `pct_train`."
+    "Puts the model in train() mode for training batches and keeps the counters n_iter and pct_train."
     order = -20
     def before_fit(self):
-        self.learn.n_iter, self.learn.pct_train = 0, 0.
+        n_batches = _len_or_none(self.dls.train) or 0
+        self.learn.n_iter, self.learn.pct_train = self.start_epoch * n_batches, 0.  # a resumed fit counts the epochs done
     def before_epoch(self):
         self.learn.pct_train = self.epoch / self.n_epochs
     def before_train(self):
         self.model.train()
         self._n_batches = _len_or_none(self.dl)
-    def before_validate(self):
-        self.model.eval()
     def after_batch(self):
         learn = self.learn  # per-batch events read the learner directly: cheaper than the `__getattr__` fallback
         if not learn.training: return
@@ -310,7 +134,9 @@ class TrainEvalCallback(Callback):
 class Recorder(Callback):
     "Records the learning rate of every parameter group and the loss at each training batch; plots them."
     order = 50
+    pause_in_lr_find = True
     def before_fit(self):
+        if self.start_epoch and hasattr(self, 'group_lrs'): return  # a resumed fit goes on recording
         self.group_lrs = [[] for _ in self.opt.param_groups]
         self._losses = []
     def after_batch(self):
@@ -340,14 +166,229 @@ class Recorder(Callback):
         ax.plot(losses[:len(losses) - skip_last])
         ax.set(title='Training loss', xlabel='training batch', ylabel='loss')
         return ax
-    def plot(self, skip_last:int=0, pgid:int=-1, ax=None):
-        "Training loss against learning rate (log scale), e.g. after a learning-rate sweep."
-        if ax is None: _, ax = plt.subplots(figsize=(5, 3))
-        n = len(self.losses) - skip_last
-        ax.plot(self.group_lrs[pgid][:n], self.losses[:n])
-        ax.set_xscale('log')
-        ax.set(title='Loss against learning rate', xlabel='learning rate (log scale)', ylabel='loss')
-        return ax
+    def state_dict(self) -> dict:
+        "What a checkpoint keeps: the recorded learning rates and losses."
+        return {'group_lrs': getattr(self, 'group_lrs', []), 'losses': torch.tensor(self.losses)}
+    def load_state_dict(self, state:dict):
+        "Restore what state_dict returned."
+        self.group_lrs, self._losses = [list(g) for g in state['group_lrs']], list(state['losses'].unbind())
+
+# %% ../nbs/04_learner.ipynb #fa9b530c
+_LOSS_HINT = ("Hint: with `cross_entropy` the model must output (batch, n_classes) scores and the targets be (batch,) "
+              "int64 class indices; with `mse_loss` output and targets must have the same shape (e.g. a final "
+              "`Linear(..., 1)` with targets of shape (batch, 1), or `pred.squeeze(-1)`).")
+
+def _check_dls(dls):
+    "A clear error unless dls has .train and .valid iterables of batches (.valid may be None)."
+    if not (hasattr(dls, 'train') and hasattr(dls, 'valid')):
+        raise TypeError(f"Learner needs `dls` with `.train` and `.valid` iterables of (xb, yb) batches, got "
+                        f"{type(dls).__name__}. Wrap your loaders, e.g. `DataLoaders(train_dl, valid_dl)` or "
+                        f"`DataLoaders.from_tensors(x_train, y_train, x_valid, y_valid)` from `dl_foundations.data`.")
+    for part in ('train', 'valid'):
+        dl = getattr(dls, part)
+        if not (part == 'valid' and dl is None) and not hasattr(dl, '__iter__'):
+            raise TypeError(f"`dls.{part}` must be an iterable of (xb, yb) batches, got {type(dl).__name__}.")
+
+def _checked_loss(loss_func, pred, yb):
+    "The loss of the first batch, with a clear message when output and targets do not fit the loss function."
+    name = getattr(loss_func, '__name__', type(loss_func).__name__)
+    where = (f"`{name}` could not compare the model's output with the targets on the first batch: output "
+             f"(pred) shape {_shape(pred)}, target (yb) shape {_shape(yb)}.")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        try: loss = loss_func(pred, yb)
+        except (RuntimeError, ValueError, IndexError, TypeError) as e:
+            raise ValueError(f"{where} {_LOSS_HINT} (PyTorch said: {e})") from e
+    for w in caught:
+        msg = str(w.message)
+        if 'target size' in msg and 'input size' in msg:  # mse_loss & co. would broadcast silently
+            raise ValueError(f"{where} {_LOSS_HINT} (PyTorch warned: {msg})")
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    if not (isinstance(loss, torch.Tensor) and loss.numel() == 1):
+        raise ValueError(f"{where} The loss must be a single number (a 1-element tensor), got {_shape(loss)}.")
+    return loss
+
+# %% ../nbs/04_learner.ipynb #b2907e05
+class HasCallbacks:
+    "The callback half of the Learner: keeps callbacks in order, reachable by name, and runs an event on them."
+    def add_cbs(self, cbs):
+        "Add callbacks (instances or classes); each becomes reachable as learn.<cb.name>."
+        for cb in _listify(cbs): self.add_cb(cb)
+    def add_cb(self, cb):
+        "Add one callback (an instance, or a class to instantiate); returns it."
+        cb = _as_callback(cb)
+        if any(c is cb for c in self.cbs): raise ValueError(f"{cb!r} is already attached to this Learner.")
+        if cb.name not in self._cb_names and (hasattr(type(self), cb.name) or cb.name in vars(self)):
+            raise ValueError(f"A callback named {cb.name!r} would hide the Learner's own attribute `learn.{cb.name}`; "
+                             f"rename the class or give it a `name = '...'` class attribute.")
+        cb.learn = self
+        self.cbs.append(cb)
+        self._sync_callbacks()
+        return cb
+    def remove_cbs(self, cbs):
+        "Remove callbacks (instances)."
+        for cb in _listify(cbs): self.remove_cb(cb)
+    def remove_cb(self, cb):
+        "Remove one callback (an instance attached to this learner)."
+        self.cbs = [c for c in self.cbs if c is not cb]
+        self._sync_callbacks()
+
+    def _sync_callbacks(self):
+        "Refresh learn.<name> attributes and the event -> callbacks table used by __call__."
+        for name in self._cb_names: self.__dict__.pop(name, None)
+        ordered = sorted(self.cbs, key=lambda cb: cb.order)  # stable: ties keep the order of addition
+        for cb in ordered: self.__dict__.setdefault(cb.name, cb)  # several with one name: the first in order
+        self._cb_names = [cb.name for cb in ordered]
+        self._events = {e: _handlers(ordered, e) for e in EVENTS}
+
+    def __call__(self, event_name:str):
+        "Run event_name on every callback, in order; a real error gets a note naming the callback."
+        handlers = self._events.get(event_name)
+        if handlers is None:  # an event of the user's own: look it up now
+            handlers = _handlers(sorted(self.cbs, key=lambda c: c.order), event_name)
+        for cb, run in handlers:
+            try: run()
+            except _CANCELS: raise
+            except Exception as e:
+                if not getattr(e, '_dl_noted', False):
+                    e.add_note(f"(raised in callback {cb.name!r} ({type(cb).__name__}) during {event_name!r})")
+                    e._dl_noted = True
+                raise
+
+# %% ../nbs/04_learner.ipynb #af0cd1cd
+class Learner(HasCallbacks):
+    "Trains model on dls.train, validates on dls.valid, calling each callback's methods at every event."
+    default_cbs = (TrainEvalCallback, Recorder)  # added to every Learner, unless cbs holds one of the same name
+    def __init__(self, model:torch.nn.Module, # the model to train
+                 dls, # .train and .valid iterables of (xb, yb) batches (.valid may be None)
+                 loss_func, # loss_func(pred, yb) -> a scalar tensor
+                 lr:float=1e-2, # learning rate for the optimizer
+                 cbs=None, # callbacks (instances or classes), added to default_cbs
+                 opt_func=torch.optim.SGD, # opt_func(params, lr=lr) makes the optimizer
+                ):
+        _check_dls(dls)
+        self.model, self.dls, self.loss_func, self.opt_func = model, dls, loss_func, opt_func
+        self.opt, self._opt_model, self._lr, self.grad_scaler = None, None, lr, None
+        self.cbs, self._cb_names, self._events = [], [], {}
+        self.logger = print  # where `AvgStatsCallback` writes its per-epoch line (`ProgressCallback` redirects it)
+        self.training, self.epoch, self.n_epochs, self.iter, self.n_iter, self.pct_train = False, 0, 0, 0, 0, 0.
+        self.start_epoch = self.epochs_done = 0
+        self.xb = self.yb = self.pred = self.loss = self.dl = None
+        user = [_as_callback(cb) for cb in _listify(cbs)]
+        names = {cb.name for cb in user}
+        self.add_cbs([cb for cb in map(_as_callback, self.default_cbs) if cb.name not in names] + user)
+
+    @property
+    def lr(self) -> float:
+        "The optimizer's learning rate (its last parameter group's) once there is one, else the one create_opt will use."
+        return self._lr if self.opt is None else self.opt.param_groups[-1]['lr']
+    @lr.setter
+    def lr(self, value:float):
+        self._lr = value
+        if self.opt is not None:
+            for group in self.opt.param_groups: group['lr'] = value
+
+    def create_opt(self):
+        "Make a fresh optimizer opt_func(model.parameters(), lr=lr) (fit does it when there is none, or the model changed)."
+        self.opt, self._opt_model = self.opt_func(self.model.parameters(), lr=self._lr), self.model
+        return self.opt
+
+    def fit(self, n_epochs:int, # train until this many epochs are done
+            cbs=None, # extra callbacks for this fit only
+            lr:float|None=None, # if given, set learn.lr first
+            start_epoch:int=0, # resume: the epochs before this one are done (see load)
+           ):
+        "Train epochs start_epoch to n_epochs - 1, validating after each; after_fit always runs."
+        if not isinstance(n_epochs, int) or n_epochs < 0: raise ValueError(f"n_epochs must be a non-negative int, got {n_epochs!r}.")
+        if not isinstance(start_epoch, int) or not 0 <= start_epoch <= n_epochs:
+            raise ValueError(f"start_epoch must be an int from 0 to n_epochs ({n_epochs}), got {start_epoch!r}.")
+        extra = [_as_callback(cb) for cb in _listify(cbs)]
+        self.add_cbs(extra)
+        try:
+            if lr is not None: self.lr = lr
+            if self.opt is None or self._opt_model is not self.model: self.create_opt()
+            self.n_epochs, self.start_epoch, self.epoch, self.iter, self._first_batch = n_epochs, start_epoch, start_epoch, 0, True
+            try:
+                self('before_fit')
+                for self.epoch in range(start_epoch, n_epochs): self._do_epoch()
+            except CancelTrainException: self('after_cancel_train')
+            finally: self('after_fit')
+        finally: self.remove_cbs(extra)
+        return self
+
+    def _do_epoch(self):
+        try:
+            self('before_epoch')
+            self._do_all_batches(self.dls.train, training=True)
+            if self.dls.valid is not None:
+                with torch.no_grad(), evaluating(self.model): self._do_all_batches(self.dls.valid, training=False)
+        except CancelEpochException: self('after_cancel_epoch')
+        self.epochs_done = self.epoch + 1  # what save records: a resumed fit starts there
+        self('after_epoch')
+
+    def _do_all_batches(self, dl, training:bool):
+        self.dl, self.training = dl, training
+        self('before_train' if training else 'before_validate')
+        for self.iter, batch in enumerate(dl):
+            try: self.xb, self.yb = batch
+            except (TypeError, ValueError) as e:
+                raise ValueError(f"Each batch of `dls.{'train' if training else 'valid'}` must be a pair (xb, yb); "
+                                 f"got a {type(batch).__name__}.") from e
+            self._do_batch()
+
+    def _do_batch(self):
+        self.pred = self.loss = None
+        try:
+            self('before_batch')
+            self.pred = self.model(self.xb)
+            self('after_pred')
+            if self._first_batch: self.loss, self._first_batch = _checked_loss(self.loss_func, self.pred, self.yb), False
+            else: self.loss = self.loss_func(self.pred, self.yb)
+            self('after_loss')
+            if self.training:
+                self.opt.zero_grad()
+                self._backward()
+                self('after_backward')
+                self._step()
+                self('after_step')
+        except CancelBatchException: self('after_cancel_batch')
+        self('after_batch')
+
+    def _backward(self):
+        (self.loss if self.grad_scaler is None else self.grad_scaler.scale(self.loss)).backward()
+    def _step(self):
+        if self.grad_scaler is None: self.opt.step()
+        else: self.grad_scaler.step(self.opt); self.grad_scaler.update()  # skips the step if gradients overflowed
+
+    def lr_find(self, max_iter:int=100, # at most this many training batches
+                min_lr:float=1e-6, # first learning rate of the sweep
+                max_lr:float=10., # last learning rate of the sweep
+                plot:bool=True, # plot loss against learning rate
+               ) -> float:
+        "Sweep the lr exponentially, restore model and optimizer, plot, and return a suggested lr (see LRFinder.suggestion)."
+        finder = LRFinder(max_iter, min_lr, max_lr)
+        paused = [cb for cb in self.cbs if cb.pause_in_lr_find]  # they would record, schedule or save the sweep
+        self.remove_cbs(paused)
+        try:
+            n_batches = _len_or_none(self.dls.train)
+            self.fit(math.ceil(max_iter / n_batches) if n_batches else max_iter, cbs=[finder])
+        finally: self.add_cbs(paused)
+        self.lr_finder_result = finder
+        if plot: finder.plot()
+        return finder.suggestion()
+
+    def save(self, path, # the checkpoint file to write (its folder is created if needed)
+            ) -> Path:
+        "Write a checkpoint atomically: model, optimizer, epochs done, random generators and callbacks' state."
+        return _atomic_save(_learner_state(self), path)
+    def load(self, path, # a file written by Learner.save
+            ):
+        "Restore a checkpoint written by save, safely (it can hold no code); go on with fit(n, start_epoch=learn.epochs_done)."
+        _apply_learner_state(self, _read_checkpoint(path), Path(path))
+        return self
+
+    def __repr__(self):
+        return f"Learner({type(self.model).__name__}, lr={self.lr}, cbs=[{', '.join(type(cb).__name__ for cb in self.cbs)}])"
 
 # %% ../nbs/04_learner.ipynb #ee6c8288
 def accuracy(pred:torch.Tensor, # (batch, n_classes) scores
@@ -371,14 +412,14 @@ def _batch_size(learn) -> int:
 
 class AvgStats:
     "Loss and metrics averaged over one epoch's batches, weighted by batch size (for training or for validation)."
-    def __init__(self, metrics, # functions `metric(pred, yb)` -> mean over the batch
+    def __init__(self, metrics, # functions metric(pred, yb) -> mean over the batch
                  training:bool, # True: accumulates training batches; False: validation batches
                 ):
         self.metrics, self.training = _listify(metrics), training
         self.reset()
     def reset(self):
         "Forget everything accumulated."
-        self._losses, self._metrics, self._sizes = [], [], []
+        self._losses, self._metrics, self._sizes, self._totals = [], [], [], None
     def accumulate(self, learn):
         "Add the current batch (`learn.loss`, `learn.pred`, `learn.yb`)."
         # tensors are kept and summed once per epoch: no `.item()` (a GPU sync) per batch
@@ -389,10 +430,13 @@ class AvgStats:
     @property
     def names(self) -> list[str]: return ['loss'] + [_metric_name(m) for m in self.metrics]
     @property
-    def count(self) -> int: return sum(self._sizes)
+    def count(self) -> int:
+        "Number of items accumulated."
+        return sum(self._sizes) if self._totals is None else int(self._totals[0])
     @property
     def all_stats(self) -> list[float]:
         "Totals: [loss, *metrics], each summed over items (batch mean x batch size)."
+        if self._totals is not None: return self._totals[1:].tolist()
         if not self._sizes: return [0.] * (1 + len(self.metrics))
         sizes = torch.tensor(self._sizes, dtype=torch.float64)
         cols = [self._losses] + [[row[i] for row in self._metrics] for i in range(len(self.metrics))]
@@ -402,19 +446,26 @@ class AvgStats:
         "[loss, *metrics] averaged over the items seen (empty if none)."
         n = self.count
         return [s / n for s in self.all_stats] if n else []
+    def totals(self) -> torch.Tensor:
+        "[count, *all_stats] as one float64 tensor: what to add up over processes (lesson 12 does)."
+        return torch.tensor([self.count] + self.all_stats, dtype=torch.float64)
+    def set_totals(self, totals:torch.Tensor):
+        "Replace what was accumulated by totals shaped like totals(), e.g. summed over every process."
+        self._totals = totals.detach().to('cpu', torch.float64)
     def __repr__(self):
         if not self.count: return f"{'train' if self.training else 'valid'}: (no batches)"
         return f"{'train' if self.training else 'valid'}: " + ', '.join(f"{k} {v:.4f}" for k, v in zip(self.names, self.avg_stats))
 
 class AvgStatsCallback(Callback):
     "Averages loss and `metrics` over each epoch (`train_stats`, `valid_stats`), logs a line per epoch and keeps `history`."
-    def __init__(self, metrics=None, # e.g. `[accuracy]`
-                 log:bool=True, # write one line per epoch with `learn.logger`
+    pause_in_lr_find = True
+    def __init__(self, metrics=None, # e.g. [accuracy]
+                 log:bool=True, # write one line per epoch with learn.logger
                 ):
         self.train_stats, self.valid_stats, self.log = AvgStats(metrics, True), AvgStats(metrics, False), log
         self.history = []
     def before_fit(self):
-        self.history = []
+        if not self.start_epoch: self.history = []  # a resumed fit goes on with the history so far
     def before_epoch(self):
         self.train_stats.reset(); self.valid_stats.reset()
         self._start = time.time()
@@ -428,6 +479,12 @@ class AvgStatsCallback(Callback):
         row['time'] = time.time() - self._start
         self.history.append(row)
         if self.log: self.learn.logger(f"epoch {self.epoch}: {self.train_stats!r}  {self.valid_stats!r}  ({row['time']:.1f}s)")
+    def state_dict(self) -> dict:
+        "What a checkpoint keeps: the per-epoch history."
+        return {'history': self.history}
+    def load_state_dict(self, state:dict):
+        "Restore what state_dict returned."
+        self.history = [dict(row) for row in state['history']]
 
 # %% ../nbs/04_learner.ipynb #98e314cb
 def _in_notebook() -> bool:
@@ -437,14 +494,15 @@ def _in_notebook() -> bool:
     except Exception: return False
 
 def progress_wanted() -> bool:
-    "Show progress bars? Not when env `CI` is set; yes in Jupyter or when stdout is a terminal; no otherwise (logs, pipes)."
+    "Show progress bars? Not when env CI is set, nor in processes other than rank 0 of a torchrun; yes in Jupyter or a terminal."
     if os.environ.get('CI', '').strip().lower() not in ('', '0', 'false'): return False
+    if os.environ.get('RANK', '0') != '0': return False  # several processes (lesson 12): only the first shows bars
     return _in_notebook() or bool(getattr(sys.stdout, 'isatty', lambda: False)())
 
 class ProgressCallback(Callback):
     "fastprogress bars for epochs and batches (HTML in Jupyter, text in a terminal); silent in CI and plain logs."
     order = -5
-    def __init__(self, show:bool|None=None): # None: decide with `progress_wanted()`
+    def __init__(self, show:bool|None=None): # None: decide with progress_wanted()
         self.show, self.mbar = show, None
     def before_fit(self):
         self.mbar = None
@@ -516,11 +574,33 @@ def sched_one_cycle(start:float, peak:float, end:float, pct_up:float=0.3):
     "One cycle: cosine from `start` up to `peak` during the first `pct_up` of training, then cosine down to `end`."
     return combine_scheds([pct_up, 1 - pct_up], [sched_cos(start, peak), sched_cos(peak, end)])
 
+# %% ../nbs/04_learner.ipynb #c3fa3f18
+def sched_sgdr(lr_max:float, # learning rate at the start of every cycle
+               lr_min:float=0., # learning rate at the end of every cycle
+               n_cycles:int=3, # number of cycles
+               cycle_len:int=1, # length of the first cycle (in epochs if you fit for .length epochs)
+               cycle_mult:int=2, # each cycle is this many times longer than the one before
+              ):
+    "SGDR (cosine annealing with warm restarts) as a schedule; .length is the training length, .cycle_ends the cycles' ends."
+    if n_cycles < 1 or cycle_len <= 0 or cycle_mult < 1:
+        raise ValueError(f"sched_sgdr needs n_cycles >= 1, cycle_len > 0 and cycle_mult >= 1, got {n_cycles}, {cycle_len}, {cycle_mult}.")
+    lens = [cycle_len * cycle_mult ** i for i in range(n_cycles)]
+    ends = [sum(lens[:i + 1]) for i in range(n_cycles)]
+    total = ends[-1]
+    def sgdr(pos:float) -> float:
+        t = min(max(float(pos), 0.), 1.) * total
+        i = min(bisect.bisect_right(ends, t + 1e-9 * total), n_cycles - 1)  # the tolerance: pos * total rounds below a cycle's end
+        t_in = min(max(t - (ends[i] - lens[i]), 0.), lens[i])
+        return lr_min + (lr_max - lr_min) * (1 + math.cos(math.pi * t_in / lens[i])) / 2
+    sgdr.length, sgdr.cycle_ends = total, ends
+    return sgdr
+
 # %% ../nbs/04_learner.ipynb #477163c0
 class ParamScheduler(Callback):
     "Sets the optimizer hyper-parameter `pname` of every parameter group from a schedule before each training batch."
     order = 1
-    def __init__(self, pname:str, # an optimizer hyper-parameter, e.g. 'lr', 'momentum', 'weight_decay'
+    pause_in_lr_find = True
+    def __init__(self, pname:str, # an optimizer hyper-parameter: 'lr', 'momentum', ...
                  sched_funcs, # one schedule for all parameter groups, or a list with one per group
                 ):
         self.pname, self.sched_funcs = pname, sched_funcs
@@ -546,11 +626,11 @@ class ParamScheduler(Callback):
 # %% ../nbs/04_learner.ipynb #8c63986a
 class LRFinder(Callback):
     "Sweeps the lr exponentially from `min_lr` to `max_lr`, recording the loss; stops on divergence; restores model and optimizer."
-    order = 5  # after `ParamScheduler`: the finder's lr wins
+    order = 5  # after ParamScheduler: the finder's lr wins
     def __init__(self, max_iter:int=100, # at most this many training batches
                  min_lr:float=1e-6, # lr of the first batch
-                 max_lr:float=10., # lr of batch `max_iter` (if reached)
-                 stop_factor:float=10., # stop when a loss exceeds `stop_factor` x the best loss so far
+                 max_lr:float=10., # lr of batch max_iter (if reached)
+                 stop_factor:float=10., # stop when a loss exceeds stop_factor x the best so far
                 ):
         if max_iter < 2: raise ValueError(f"LRFinder needs max_iter >= 2, got {max_iter}.")
         if not 0 < min_lr < max_lr: raise ValueError(f"LRFinder needs 0 < min_lr < max_lr, got {min_lr} and {max_lr}.")
@@ -605,3 +685,87 @@ class LRFinder(Callback):
         ax.set(title='Learning-rate finder', xlabel='learning rate (log scale)', ylabel='training loss')
         ax.legend()
         return ax
+
+# %% ../nbs/04_learner.ipynb #a65c4ea7
+_CHECKPOINT_FORMAT = 'dl_foundations Learner checkpoint, version 1'
+
+def _plain_model(model:torch.nn.Module) -> torch.nn.Module:
+    "The model itself, also when it is wrapped to train in several processes (DistributedDataParallel, lesson 12)."
+    return model.module if isinstance(model, torch.nn.parallel.DistributedDataParallel) else model
+
+def _rng_states() -> dict:
+    "The state of every random generator training may use: PyTorch's (CPU and each GPU), Python's and NumPy's."
+    _, keys, pos, has_gauss, gauss = np.random.get_state()
+    return {'torch': torch.get_rng_state(), 'cuda': torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+            'python': random.getstate(),  # tuples of ints: fine for weights_only
+            'numpy': {'keys': torch.from_numpy(keys.astype(np.int64)), 'pos': int(pos), 'has_gauss': int(has_gauss), 'gauss': float(gauss)}}
+
+def _set_rng_states(states:dict):
+    "Restore the generators saved by _rng_states."
+    torch.set_rng_state(states['torch'])
+    n_gpus = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    for i, state in enumerate(states['cuda'][:n_gpus]): torch.cuda.set_rng_state(state, i)
+    random.setstate(states['python'])
+    n = states['numpy']
+    np.random.set_state(('MT19937', n['keys'].numpy().astype(np.uint32), n['pos'], n['has_gauss'], n['gauss']))
+
+def _loader_generators(dls) -> dict:
+    "The random generators of the loaders that shuffle with their own, e.g. DataLoader(..., generator=g)."
+    gens = {part: getattr(getattr(dls, part, None), 'generator', None) for part in ('train', 'valid')}
+    return {part: g for part, g in gens.items() if isinstance(g, torch.Generator)}
+
+def _learner_state(learn) -> dict:
+    "Everything a run needs to go on exactly: model, optimizer, epochs done, random generators, callbacks' state."
+    return {'format': _CHECKPOINT_FORMAT, 'model': _plain_model(learn.model).state_dict(),
+            'opt': None if learn.opt is None else learn.opt.state_dict(), 'epochs_done': learn.epochs_done,
+            'rng': _rng_states(), 'loader_rng': {part: g.get_state() for part, g in _loader_generators(learn.dls).items()},
+            'callbacks': {cb.name: cb.state_dict() for cb in learn.cbs if callable(getattr(type(cb), 'state_dict', None))}}
+
+def _atomic_save(obj, path) -> Path:
+    "torch.save obj into a temporary file beside path, then rename it onto path: path is never half-written."
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.part')
+    try:
+        with os.fdopen(fd, 'wb') as f:
+            torch.save(obj, f)
+            f.flush(); os.fsync(f.fileno())  # on disk before the rename makes it visible
+        os.replace(tmp, path); tmp = None
+    finally:
+        if tmp is not None: Path(tmp).unlink(missing_ok=True)  # any failure, even Ctrl-C: leave nothing behind
+    return path
+
+def _read_checkpoint(path) -> dict:
+    "Read a checkpoint safely (weights_only: no pickled code can run), with errors that name the file."
+    path = Path(path)
+    if not path.is_file(): raise FileNotFoundError(f"No checkpoint at {path}: check the name, or write one with learn.save(path).")
+    try: ckpt = torch.load(path, map_location='cpu', weights_only=True)
+    except Exception as e:
+        if 'Unsupported global' in str(e) or 'GLOBAL' in str(e):
+            raise ValueError(f"Checkpoint {path} was refused: it holds pickled Python objects other than tensors and plain "
+                             f"containers, which could run code when loaded. Only load files written by Learner.save.") from None
+        raise ValueError(f"Checkpoint {path} is damaged or is not a checkpoint (cut short by a crash or a copy?): "
+                         f"{type(e).__name__}: {str(e).splitlines()[0]}") from None
+    if not (isinstance(ckpt, dict) and ckpt.get('format') == _CHECKPOINT_FORMAT):
+        raise ValueError(f"{path} is not a checkpoint written by Learner.save (for a model's bare state_dict use model.load_state_dict).")
+    return ckpt
+
+def _apply_learner_state(learn, ckpt:dict, path:Path):
+    "Load ckpt into learn; if model or optimizer do not fit, restore both and raise an error naming path."
+    model = _plain_model(learn.model)
+    if learn.opt is None or learn._opt_model is not learn.model: learn.create_opt()
+    model_before = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    opt_before = copy.deepcopy(learn.opt.state_dict())
+    try:
+        model.load_state_dict(ckpt['model'])
+        if ckpt['opt'] is not None: learn.opt.load_state_dict(ckpt['opt'])
+    except (RuntimeError, ValueError, KeyError) as e:
+        model.load_state_dict(model_before); learn.opt.load_state_dict(opt_before)
+        raise ValueError(f"Checkpoint {path} does not fit this Learner (left unchanged): {e}") from e
+    for cb in learn.cbs:
+        state = ckpt['callbacks'].get(cb.name)
+        if state is not None and callable(getattr(type(cb), 'load_state_dict', None)): cb.load_state_dict(state)
+    learn.epochs_done = ckpt['epochs_done']
+    _set_rng_states(ckpt['rng'])
+    for part, g in _loader_generators(learn.dls).items():
+        if part in ckpt['loader_rng']: g.set_state(ckpt['loader_rng'][part])
