@@ -4,18 +4,16 @@
 
 # %% ../nbs/09_rnn.ipynb #e50e451b
 from __future__ import annotations
-import math, os, tempfile
-from pathlib import Path
 
 import torch
 from torch import nn
 import torch.nn.functional as F
 
-from .learner import Callback
+from .learner import Callback, evaluating
 
 # %% auto #0
 __all__ = ['CharVocab', 'LMDataLoader', 'detach_state', 'RNNCell', 'CellLoop', 'GRUCell', 'CharRNN', 'StatefulLMCallback',
-           'save_checkpoint', 'load_checkpoint', 'sgdr_epochs', 'SGDR', 'generate']
+           'generate']
 
 # %% ../nbs/09_rnn.ipynb #24d7af10
 class CharVocab:
@@ -208,84 +206,6 @@ class StatefulLMCallback(Callback):
     def before_validate(self): self.model.reset()
     def before_batch(self): self.learn.yb = self.yb.reshape(-1)  # (bs, seq) -> (bs * seq,)
 
-# %% ../nbs/09_rnn.ipynb #9d112ff8
-def save_checkpoint(model:nn.Module, # the model whose `state_dict` is saved
-                    path, # destination file
-                    **meta, # small extra information saved alongside (numbers, strings), returned by `load_checkpoint`
-                   ) -> Path:
-    "Save `model`'s weights atomically: write a temporary file in the same folder, then `os.replace` it onto `path`."
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
-    os.close(fd)
-    try:
-        torch.save({'model': model.state_dict(), 'meta': meta}, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-def load_checkpoint(model:nn.Module, # the model to load the weights into
-                    path, # a file written by `save_checkpoint`
-                   ) -> dict:
-    "Load weights saved by `save_checkpoint` into `model` after checking names and shapes; returns the saved `meta`."
-    ckpt = torch.load(path, map_location='cpu', weights_only=True)
-    if not (isinstance(ckpt, dict) and 'model' in ckpt):
-        raise ValueError(f"{path} is not a checkpoint written by `save_checkpoint` (no 'model' entry).")
-    saved, own = ckpt['model'], model.state_dict()
-    problems = []
-    missing, unexpected = [k for k in own if k not in saved], [k for k in saved if k not in own]
-    if missing: problems.append(f"missing from the checkpoint: {missing}")
-    if unexpected: problems.append(f"not in the model: {unexpected}")
-    problems += [f"{k} has shape {tuple(saved[k].shape)} in the checkpoint but {tuple(v.shape)} in the model"
-                 for k, v in own.items() if k in saved and saved[k].shape != v.shape]
-    if problems:
-        raise ValueError(f"Checkpoint {path} does not match this {type(model).__name__}: " + '; '.join(problems)
-                         + ". Build the model with the same kind and sizes as the one that was saved.")
-    model.load_state_dict(saved)
-    return ckpt.get('meta', {})
-
-# %% ../nbs/09_rnn.ipynb #0931304d
-def sgdr_epochs(n_cycles:int, cycle_len:int=1, cycle_mult:int=2) -> int:
-    "Epochs needed for `n_cycles` SGDR cycles: `cycle_len * (1 + cycle_mult + cycle_mult**2 + ...)`."
-    return sum(cycle_len * cycle_mult ** i for i in range(n_cycles))
-
-class SGDR(Callback):
-    "Cosine annealing with warm restarts: the lr falls from `lr_max` to `lr_min` over each cycle, cycles grow by `cycle_mult`; checkpoints at cycle ends."
-    order = 1  # with the other schedulers, before the Recorder reads the lr
-    def __init__(self, lr_max:float, # learning rate at the start of each cycle
-                 lr_min:float=0., # learning rate at the end of each cycle
-                 cycle_len:int=1, # length of the first cycle, in epochs
-                 cycle_mult:int=2, # each cycle is this many times longer than the previous one
-                 save_dir=None, # if given, save a checkpoint `{name}_cycle{i}.pt` there at the end of each cycle
-                 name:str='sgdr', # file name prefix of the checkpoints
-                ):
-        if cycle_len < 1 or cycle_mult < 1: raise ValueError(f"cycle_len and cycle_mult must be at least 1, got {cycle_len} and {cycle_mult}.")
-        self.lr_max, self.lr_min, self.cycle_len, self.cycle_mult = lr_max, lr_min, cycle_len, cycle_mult
-        self.save_dir, self.prefix = (Path(save_dir) if save_dir is not None else None), name
-
-    def lr_at(self, pos:float) -> float:
-        "Learning rate at position `pos` in [0, 1] of a cycle: half a cosine from `lr_max` to `lr_min`."
-        return self.lr_min + (self.lr_max - self.lr_min) * (1 + math.cos(math.pi * pos)) / 2
-
-    def before_fit(self):
-        self.cycle, self.cycle_epochs, self.epoch_in_cycle, self.checkpoints = 0, self.cycle_len, 0, []
-    def before_train(self):
-        self._n_batches, self._i = len(self.dl), 0
-    def before_batch(self):
-        if not self.training: return
-        pos = (self.epoch_in_cycle + self._i / self._n_batches) / self.cycle_epochs
-        for group in self.opt.param_groups: group['lr'] = self.lr_at(pos)
-        self._i += 1
-    def after_epoch(self):
-        self.epoch_in_cycle += 1
-        if self.epoch_in_cycle < self.cycle_epochs: return
-        if self.save_dir is not None:
-            path = self.save_dir / f'{self.prefix}_cycle{self.cycle}.pt'
-            self.checkpoints.append(save_checkpoint(self.model, path, cycle=self.cycle, epoch=self.epoch))
-        self.cycle, self.cycle_epochs, self.epoch_in_cycle = self.cycle + 1, self.cycle_epochs * self.cycle_mult, 0
-
 # %% ../nbs/09_rnn.ipynb #fb45a078
 def generate(model:CharRNN, # a trained CharRNN (or a model with reset() and an h state)
              vocab:CharVocab, # the vocabulary it was trained with
@@ -305,11 +225,11 @@ def generate(model:CharRNN, # a trained CharRNN (or a model with reset() and an 
     if not temperature > 0: raise ValueError(f"temperature must be positive, got {temperature}.")
     if n_chars < 0: raise ValueError(f"n_chars must be >= 0, got {n_chars}.")
     device = next(model.parameters()).device
-    saved_state, was_training = model.h, model.training
-    model.eval(); model.reset()
+    saved_state = model.h
+    model.reset()  # one new stream: start from zeros
     out = []
     try:
-        with torch.no_grad():
+        with torch.no_grad(), evaluating(model):  # no dropout while writing
             scores = model(vocab.encode(prompt)[None].to(device))[-1]  # scores for the character after the prompt
             for _ in range(n_chars):
                 probs = F.softmax(scores.float() / temperature, dim=-1)
@@ -318,5 +238,5 @@ def generate(model:CharRNN, # a trained CharRNN (or a model with reset() and an 
                 out.append(idx.item())
                 scores = model(idx[None].to(device))[-1]
     finally:
-        model.h = saved_state; model.train(was_training)
+        model.h = saved_state
     return prompt + vocab.decode(out)
