@@ -11,8 +11,9 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['recorded_figures', 'FIGURE_MIME', 'UNITS', 'full_mode', 'mode_name', 'by_mode', 'set_seed', 'format_value',
-           'hardware_name', 'record_figure', 'load_records', 'reproduction_table']
+__all__ = ['recorded_figures', 'FIGURE_MIME', 'UNITS', 'TABLE_COLUMNS', 'full_mode', 'mode_name', 'by_mode', 'set_seed',
+           'format_value', 'plural', 'hardware_name', 'record_figure', 'load_records', 'reproduction_table',
+           'figures_in_notebook', 'committed_figures_table']
 
 # %% ../nbs/00_course.ipynb #736b86dc
 _TRUE = {'1', 'true', 'yes', 'on'}
@@ -44,7 +45,7 @@ UNITS = {'%': 'an accuracy or share given as a fraction in [0, 1], shown as a pe
          None: 'any other number (4 significant digits) or a short string, shown as it is'}
 
 def format_value(value, # a number (or a 0-d tensor) or a short string
-                 unit:str|None=None, # one of `UNITS`: '%', 'loss' or None
+                 unit:str|None=None, # one of UNITS: '%', 'loss' or None
                 ) -> str:
     "Show `value` in the table's units: `format_value(0.98214, '%')` is '98.21%', `format_value(1.4123, 'loss')` is '1.412'."
     if unit not in UNITS: raise ValueError(f"unit must be one of {list(UNITS)}, got {unit!r}")
@@ -58,6 +59,13 @@ def format_value(value, # a number (or a 0-d tensor) or a short string
         return f'{100 * value:.2f}%'
     if unit == 'loss': return f'{value:.3f}'
     return f'{value:,}' if isinstance(value, int) else f'{value:.4g}'
+
+def plural(n:int, # how many
+           noun:str, # the singular, e.g. 'epoch'
+           plural_form:str|None=None, # when adding an s is wrong, e.g. 'batches'
+          ) -> str:
+    "A count for a figure's label: `plural(1, 'epoch')` is '1 epoch', `plural(20000, 'image')` is '20,000 images'."
+    return f"{n:,} {noun if n == 1 else (plural_form or noun + 's')}"
 
 def hardware_name() -> str:
     "What the run ran on, for the table: the GPU's name, 'Apple MPS', or 'CPU (N cores)'."
@@ -78,13 +86,13 @@ def _show_figure(row:dict):
           f"{row['mode']} mode · {row['hardware']}")
     display({'text/plain': plain, 'text/markdown': md, FIGURE_MIME: row}, raw=True)
 
-def record_figure(figure:str, # what is measured, e.g. 'GeneralRelu + kaiming, one-cycle, 8 epochs: valid accuracy'
+def record_figure(figure:str, # what is measured, e.g. '8 epochs, one-cycle: valid accuracy'
                   lecture:str, # the lecture's value as it reports it, e.g. '98.22%'
-                  value, # this run's value: a number (an accuracy as a fraction, with unit '%') or a short string
+                  value, # this run's value: a number (accuracy: a fraction) or a string
                   data:str, # the data it ran on, e.g. 'MNIST' or 'MNIST stand-in (generated)'
-                  unit:str|None=None, # '%' for accuracies and shares, 'loss' for losses, None for anything else
+                  unit:str|None=None, # '%' for accuracies and shares, 'loss' for losses, else None
                   mode:str|None=None, # 'quick' or 'full'; defaults to the current mode
-                  lesson:str|None=None, # the notebook; defaults to `DL_FOUNDATIONS_LESSON` set by the runner
+                  lesson:str|None=None, # the notebook; default: DL_FOUNDATIONS_LESSON (set by the runner)
                  ):
     "Record one reproduced figure beside the lecture's value and show it; the tables are built from these records."
     if not isinstance(figure, str) or not figure.strip(): raise ValueError("record_figure needs a non-empty `figure` description")
@@ -108,12 +116,45 @@ def load_records(folder) -> list[dict]:
         rows += [json.loads(l) for l in p.read_text(encoding='utf-8').splitlines() if l.strip()]
     return rows
 
-def reproduction_table(rows:list[dict]) -> str:
-    "A Markdown table of recorded figures: lesson, figure, the lecture's value, this run's, data and mode."
-    if not rows: return '_No figures were recorded by this run._'
-    cols = ['lesson', 'figure', 'lecture', 'value', 'data', 'mode']
-    heads = ['lesson', 'figure', 'lecture', 'this run', 'data', 'mode']
+TABLE_COLUMNS = {'lesson': 'lesson', 'figure': 'figure', 'lecture': 'lecture', 'value': 'this repo',
+                 'data': 'data', 'hardware': 'hardware', 'mode': 'mode'}
+
+def reproduction_table(rows:list[dict], # figure records, as record_figure writes them
+                       columns:list[str]|None=None, # keys of TABLE_COLUMNS; default all but 'mode'
+                       empty:str='_No figures were recorded by this run._', # shown when there are no rows
+                      ) -> str:
+    "A Markdown table of recorded figures, one block per lesson (the lesson is named on its first row)."
+    if not rows: return empty
+    cols = columns or [c for c in TABLE_COLUMNS if c != 'mode']
     esc = lambda s: str(s).replace('|', '\\|').replace('\n', ' ')
-    lines = ['| ' + ' | '.join(heads) + ' |', '|' + '---|' * len(cols)]
-    lines += ['| ' + ' | '.join(esc(r.get(c, '')) for c in cols) + ' |' for r in rows]
+    lines = ['| ' + ' | '.join(TABLE_COLUMNS[c] for c in cols) + ' |', '|' + '---|' * len(cols)]
+    last = None
+    for r in rows:
+        cells = [esc(r.get(c, '') if r.get(c) is not None else '') for c in cols]
+        if 'lesson' in cols:
+            i = cols.index('lesson')
+            if r.get('lesson') == last: cells[i] = ''
+            last = r.get('lesson')
+        lines.append('| ' + ' | '.join(cells) + ' |')
     return '\n'.join(lines)
+
+# %% ../nbs/00_course.ipynb #46e825c2
+def figures_in_notebook(path) -> list[dict]:
+    "The figure records in a notebook file's outputs (mime type `FIGURE_MIME`), in cell order."
+    nb = json.loads(Path(path).read_text(encoding='utf-8'))
+    rows = []
+    for cell in nb.get('cells', []):
+        for out in cell.get('outputs', []):
+            row = out.get('data', {}).get(FIGURE_MIME)
+            if isinstance(row, str): row = json.loads(row)
+            if row: rows.append(dict(row, lesson=row.get('lesson') or Path(path).stem))
+    return rows
+
+def committed_figures_table(folder='.', # the folder of the numbered notebooks, e.g. nbs/
+                            skip:tuple=('00_course',), # notebooks whose records are demonstrations
+                            mode:str|None='full', # keep only records of this mode (None: all)
+                           ) -> str:
+    "The reproduction table of the committed notebooks in `folder`, built from their figure records."
+    rows = [r for p in sorted(Path(folder).glob('[0-9][0-9]_*.ipynb')) if p.stem not in skip
+            for r in figures_in_notebook(p) if mode is None or r.get('mode') == mode]
+    return reproduction_table(rows, empty=f'_No {mode + "-mode " if mode else ""}figures are recorded in the committed notebooks yet._')

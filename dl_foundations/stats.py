@@ -24,7 +24,7 @@ def _largest_finite(x, dim):
 
 def logsumexp(x:torch.Tensor, # logits
               dim:int=-1, # the dimension to sum over (the classes)
-              keepdim:bool=False, # keep `dim` with size 1, so the result broadcasts against `x`
+              keepdim:bool=False, # keep dim with size 1, so the result broadcasts against x
              ) -> torch.Tensor:
     "`log(sum(exp(x)))` along `dim`, computed without overflow by factoring out the largest value."
     _check_floating(x, 'logsumexp')
@@ -48,7 +48,7 @@ def softmax(x:torch.Tensor, # logits
     return log_softmax(x, dim=dim).exp()
 
 # %% ../nbs/02_statistics.ipynb #948fd51e
-def nll(log_probs:torch.Tensor, # (n_items, n_classes) log-probabilities, e.g. from `log_softmax`
+def nll(log_probs:torch.Tensor, # (n_items, n_classes) log-probabilities, e.g. from log_softmax
         target:torch.Tensor, # (n_items,) integer index of the correct class of each item
        ) -> torch.Tensor:
     "Negative log-likelihood: minus the mean log-probability of each item's correct class."

@@ -19,10 +19,10 @@ def test_lessons_are_numbered_notebooks_in_order():
     assert names == sorted(names) and all(n[:2].isdigit() for n in names)
     assert [p.stem for p in course.lessons(['00'])] == ['00_course']
 
-def test_runner_records_figures_and_builds_the_table(tmp_path, monkeypatch):
+def test_runner_records_figures_and_builds_the_table(tmp_path, monkeypatch, capfd):
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell("from dl_foundations.course import record_figure, mode_name\n"
-                                          "record_figure('demo figure', '42%', 0.5, 'generated', fmt='{:.0%}')"),
+                                          "record_figure('demo figure', '42%', 0.5, 'generated', unit='%')"),
                 nbformat.v4.new_code_cell("#| full\nraise RuntimeError('full-mode cell ran in quick mode')")]
     path = tmp_path / '99_demo.ipynb'
     nbformat.write(nb, path)
@@ -30,5 +30,7 @@ def test_runner_records_figures_and_builds_the_table(tmp_path, monkeypatch):
     monkeypatch.setenv('PYTHONPATH', str(ROOT))
     course.run_lesson(path, tmp_path, full=False, timeout=120)
     rows = [json.loads(l) for l in (tmp_path / '99_demo.jsonl').read_text().splitlines()]
-    assert [(r['figure'], r['lecture'], r['value'], r['mode']) for r in rows] == [('demo figure', '42%', '50%', 'quick')]
+    assert [(r['figure'], r['lecture'], r['value'], r['mode']) for r in rows] == [('demo figure', '42%', '50.00%', 'quick')]
     assert (tmp_path / '99_demo.ipynb').exists()
+    err = capfd.readouterr().err
+    assert 'without encryption' not in err, f'the kernel should talk over IPC, not TCP: {err}'

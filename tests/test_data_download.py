@@ -1,7 +1,7 @@
 """Loopback tests of `dl_foundations.data`: downloads that fail in every way we know, offline mode, corrupt
 files, unsafe archives, stand-ins and cache invalidation. Nothing here touches the internet: the HTTP server
 runs in a thread on 127.0.0.1 and every fixture is generated in a temporary folder."""
-import gzip, hashlib, http.server, io, os, socket, tarfile, threading, time, warnings
+import gzip, hashlib, http.server, io, os, socket, struct, tarfile, threading, time, warnings
 from pathlib import Path
 
 import pytest
@@ -227,3 +227,136 @@ def test_cifar_cache_invalidated_when_source_changes(env, monkeypatch):
     # the cache is used: a second load does not decode again
     monkeypatch.setattr(data, 'decode_images', lambda *a, **k: pytest.fail('decoded again despite a valid cache'))
     get_cifar10(n_train=20, n_valid=10)
+
+
+# --- The download budget of quick mode, measured on loopback ----------------------------------------------
+# Every downloadable dataset file is served from 127.0.0.1 as a small but valid fake under its canonical
+# name; the server counts the bytes it sends per file. We then load every dataset the way the quick-mode
+# lessons do (stand_in=True) and add up the canonical sizes of the files that were asked for.
+QUICK_BUDGET = 200_000_000  # bytes: what a learner's first `make course` / `make test` may download
+
+
+def _canonical_files():
+    "{name: RemoteFile} of every file the data layer can download, as shipped."
+    forms = [f for fs in data.MNIST_FILES.values() for f in fs] + [data.CIFAR_TARBALL, data.CIFAR_PNG, data.NIETZSCHE, data.DOGSCATS_FULL]
+    return {f.name: f for f in forms if f.urls}
+
+CANONICAL = _canonical_files()  # read at import, before any test points the data layer at the fakes
+
+
+def _fake_payloads():
+    "Small valid stand-ins for each downloadable file, under its canonical name."
+    import pickle
+    from PIL import Image
+    def idx(t):
+        arr = t.numpy()
+        body = bytes([0, 0, 0x08, arr.ndim]) + struct.pack(f'>{arr.ndim}I', *arr.shape) + arr.tobytes()
+        return gzip.compress(body, mtime=0)
+    out = {'train-images-idx3-ubyte.gz': idx(torch.zeros(60000, 28, 28, dtype=torch.uint8)),
+           'train-labels-idx1-ubyte.gz': idx((torch.arange(60000) % 10).to(torch.uint8)),
+           't10k-images-idx3-ubyte.gz': idx(torch.zeros(10000, 28, 28, dtype=torch.uint8)),
+           't10k-labels-idx1-ubyte.gz': idx((torch.arange(10000) % 10).to(torch.uint8)),
+           'nietzsche.txt': b'SUPPOSING that Truth is a woman--what then?\n' * 20}
+    members = {}
+    for name in [f'data_batch_{i}' for i in range(1, 6)] + ['test_batch']:
+        members[f'cifar-10-batches-py/{name}'] = pickle.dumps({b'data': torch.zeros(20, 3072, dtype=torch.uint8).numpy(),
+                                                               b'labels': [i % 10 for i in range(20)]})
+    out['cifar-10-python.tar.gz'] = _tgz_bytes(members)
+    photos = {}
+    for split, n in (('train', 4), ('valid', 2)):
+        for c in ('cats', 'dogs'):
+            for i in range(n):
+                buf = io.BytesIO(); Image.new('RGB', (40, 30), (200, 10, 10) if c == 'cats' else (10, 10, 200)).save(buf, 'JPEG')
+                photos[f'dogscats/{split}/{c}/{c[:-1]}.{i}.jpg'] = buf.getvalue()
+    out['dogscats.tgz'] = _tgz_bytes(photos)
+    out['cifar10.tgz'] = _tgz_bytes({'cifar10/train/cat/0.png': b'never used'})
+    return out
+
+
+def _tgz_bytes(members):
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode='w:gz') as tar:
+        for name, payload in members.items():
+            info = tarfile.TarInfo(name); info.size = len(payload); tar.addfile(info, io.BytesIO(payload))
+    return buf.getvalue()
+
+
+@pytest.fixture(scope='module')
+def dataset_server():
+    "Serves the fakes at /<canonical name>; `sent` counts the bytes sent per name."
+    payloads, sent = _fake_payloads(), {}
+    class Files(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *args): pass
+        def do_GET(self):
+            name = self.path.rsplit('/', 1)[-1]
+            if name not in payloads: return self.send_error(404, 'Not Found')
+            body = payloads[name]
+            self.send_response(200); self.send_header('Content-Length', str(len(body))); self.end_headers()
+            self.wfile.write(body); sent[name] = sent.get(name, 0) + len(body)
+    httpd = http.server.ThreadingHTTPServer(('127.0.0.1', 0), Files)
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, kwargs={'poll_interval': 0.1}, daemon=True).start()
+    yield f'http://127.0.0.1:{httpd.server_address[1]}', payloads, sent
+    httpd.shutdown(); httpd.server_close()
+
+
+@pytest.fixture
+def served(dataset_server, env, monkeypatch):
+    "The data layer's files pointed at the loopback server (sizes and checksums of the fakes; `large` as shipped)."
+    import dataclasses
+    url, payloads, sent = dataset_server
+    sent.clear()
+    monkeypatch.delenv('DL_FOUNDATIONS_FULL', raising=False)
+    monkeypatch.delenv('DL_FOUNDATIONS_DOWNLOAD_LARGE', raising=False)
+    def point(f):
+        if not f.urls: return f
+        body = payloads[f.name]
+        return dataclasses.replace(f, urls=[f'{url}/{f.name}'], size=len(body), sha256=hashlib.sha256(body).hexdigest(), md5=None)
+    monkeypatch.setattr(data, 'MNIST_FILES', {k: [point(f) for f in fs] for k, fs in data.MNIST_FILES.items()})
+    for name in ('CIFAR_TARBALL', 'CIFAR_PNG', 'NIETZSCHE', 'DOGSCATS_FULL'):
+        monkeypatch.setattr(data, name, point(getattr(data, name)))
+    return sent
+
+
+def _load_everything_as_quick_mode_does():
+    "Every loader the lessons call, with stand_in=True as in quick mode (small subsets: the fakes are small)."
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        bundles = dict(mnist=get_mnist(stand_in=True), nietzsche=get_nietzsche(stand_in=True),
+                       cifar=get_cifar10(stand_in=True, n_train=20, n_valid=10),
+                       dogscats=get_dogscats(stand_in=True, size=32, n_train=4, n_valid=2))
+    return bundles, [str(w.message) for w in caught]
+
+
+def test_quick_mode_download_budget(served, capsys):
+    canonical = CANONICAL
+    assert canonical['cifar-10-python.tar.gz'].size == 170_498_071 and canonical['dogscats.tgz'].size == 839_285_364
+    bundles, warned = _load_everything_as_quick_mode_does()
+    asked = sorted(served)
+    assert asked == sorted(['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz',
+                            't10k-labels-idx1-ubyte.gz', 'nietzsche.txt', 'cifar-10-python.tar.gz']), asked
+    total = sum(canonical[n].size for n in asked)  # what these requests cost with the real files
+    assert total <= QUICK_BUDGET, f'quick mode would download {total:,} bytes, over the {QUICK_BUDGET:,} budget'
+    assert not any(canonical[n].large for n in asked), 'quick mode downloaded a file marked large'
+    # each file came once, whole; what it got is real data, except dogs vs cats, which fell back and said why
+    assert all(served[n] == len(_fake_payloads()[n]) for n in asked)
+    assert [k for k, b in bundles.items() if b.is_stand_in] == ['dogscats']
+    assert any('DL_FOUNDATIONS_DOWNLOAD_LARGE=1' in w and 'dogscats.tgz' in w for w in warned), warned
+    # a second run finds everything on disk: nothing more is downloaded
+    before = dict(served)
+    _load_everything_as_quick_mode_does()
+    assert served == before
+    with pytest.raises(DataNotFoundError, match='large download .*DL_FOUNDATIONS_DOWNLOAD_LARGE=1'):
+        get_dogscats(size=32)
+    out = capsys.readouterr().out
+    assert 'Downloading cifar-10-python.tar.gz' in out, 'a download should say what it fetches'
+    with capsys.disabled():
+        print(f'\nquick mode asked for {len(asked)} files: {total:,} bytes of canonical files (budget {QUICK_BUDGET:,})')
+
+
+@pytest.mark.parametrize('setting', ['DL_FOUNDATIONS_DOWNLOAD_LARGE', 'DL_FOUNDATIONS_FULL'])
+def test_large_downloads_when_asked(served, monkeypatch, setting):
+    monkeypatch.setenv(setting, '1')
+    b = get_dogscats(stand_in=True, size=32, n_train=4, n_valid=2)
+    assert 'dogscats.tgz' in served and not b.is_stand_in and b.source == 'dogs vs cats (fast.ai dogscats)'
+    assert b.y_train.tolist().count(0) == 2 and b.x_train.shape == (4, 3, 32, 32)

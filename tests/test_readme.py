@@ -42,3 +42,52 @@ def test_generator_on_a_small_notebook(tmp_path):
     assert ':::' not in out and 'A note.' in out
     assert '```\nonly output\n```' in out and 'print("only output")' not in out
     assert '```python\n1 + 1\n```\n\n```\n2\n```' in out and 'x = 3' in out and '#|' not in out
+
+
+def test_reproduction_table_comes_from_the_committed_records(tmp_path):
+    "The index's table cell, run by the generator, shows the full-mode records of the lesson notebooks, and is stable."
+    from dl_foundations.course import FIGURE_MIME
+    nbs = tmp_path/'nbs'; nbs.mkdir()
+    rec = lambda mode: dict(lesson='05_cnn', figure='8 epochs: valid accuracy', lecture='98.22%', value='98.10%', raw=0.981,
+                            unit='%', data='MNIST', mode=mode, hardware='CPU (2 cores)')
+    out = lambda r: dict(output_type='display_data', metadata={}, data={'text/plain': 'x', FIGURE_MIME: r})
+    lesson = dict(cells=[_cell('code', 'record_figure(...)', [out(rec('full'))]), _cell('code', 'record_figure(...)', [out(rec('quick'))])],
+                  metadata={}, nbformat=4, nbformat_minor=5)
+    (nbs/'05_cnn.ipynb').write_text(json.dumps(lesson))
+    cells = [_cell('markdown', '# my_lib\n\n> About it.'),
+             _cell('code', '#| hide\nfrom IPython.display import Markdown\nfrom dl_foundations.course import committed_figures_table'),
+             _cell('code', "#| echo: false\nMarkdown(committed_figures_table('.'))")]
+    index = nbs/'index.ipynb'
+    index.write_text(json.dumps(dict(cells=cells, metadata={}, nbformat=4, nbformat_minor=5)))
+    assert make_readme.refresh_table(index) is True  # the table cell had no output yet
+    first = index.read_text()
+    assert make_readme.refresh_table(index) is False and index.read_text() == first  # regenerating changes nothing
+    text = make_readme.readme(index, tmp_path)
+    assert '| 05_cnn | 8 epochs: valid accuracy | 98.22% | 98.10% | MNIST | CPU (2 cores) |' in text
+    assert text.count('8 epochs: valid accuracy') == 1, 'only the full-mode record belongs in the committed table'
+    rec_changed = json.loads((nbs/'05_cnn.ipynb').read_text())
+    rec_changed['cells'][0]['outputs'][0]['data'][FIGURE_MIME]['value'] = '97.00%'
+    (nbs/'05_cnn.ipynb').write_text(json.dumps(rec_changed))
+    assert make_readme.refresh_table(index, write=False) is True  # a new full run makes the committed table stale
+
+
+def test_image_outputs_become_files(tmp_path):
+    import base64
+    nbs = tmp_path/'nbs'; nbs.mkdir()
+    png = base64.b64encode(b'\x89PNG fake').decode()
+    cell = _cell('code', '#| echo: false\n#| fig-alt: A Result\nplot()', [dict(output_type='display_data', metadata={}, data={'image/png': png, 'text/plain': '<Figure>'})])
+    cell['id'] = 'abcd1234'
+    nb = nbs/'index.ipynb'
+    nb.write_text(json.dumps(dict(cells=[_cell('markdown', '# t'), cell], metadata={}, nbformat=4, nbformat_minor=5)))
+    images = {}
+    out = make_readme.readme(nb, tmp_path, images=images)
+    assert '![A Result](nbs/images/index-abcd1234.png)' in out and 'plot()' not in out
+    assert images == {nbs/'images'/'index-abcd1234.png': b'\x89PNG fake'}
+
+
+def test_printed_lines_of_one_cell_make_one_block(tmp_path):
+    nbs = tmp_path/'nbs'; nbs.mkdir()
+    outs = [dict(output_type='stream', name='stdout', text=f'epoch {i}\n') for i in range(3)]
+    nb = nbs/'index.ipynb'
+    nb.write_text(json.dumps(dict(cells=[_cell('markdown', '# t'), _cell('code', 'fit()', outs)], metadata={}, nbformat=4, nbformat_minor=5)))
+    assert '```\nepoch 0\nepoch 1\nepoch 2\n```' in make_readme.readme(nb, tmp_path)

@@ -10,7 +10,7 @@ into `nbs/`, cleaned, so the documentation shows a real full run: review the dif
     python tools/run_lessons.py                      # every lesson, quick mode
     python tools/run_lessons.py --full --lesson 05   # one lesson (by number or name), full mode
 """
-import argparse, os, re, shutil, subprocess, sys, time
+import argparse, os, re, shutil, subprocess, sys, tempfile, time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -18,9 +18,9 @@ NBS = ROOT / 'nbs'
 SKIP_FLAGS = ('slow', 'full')
 
 def lessons(selected=None):
-    "Numbered notebooks in `nbs/`, optionally those whose name starts with one of `selected`."
+    "Numbered notebooks in `nbs/`, optionally those whose name starts with one of `selected` (which may name 'index', the home page)."
     nbs = sorted(p for p in NBS.glob('[0-9][0-9]_*.ipynb'))
-    if selected: nbs = [p for p in nbs if any(p.stem.startswith(s) for s in selected)]
+    if selected: nbs = [p for p in nbs if any(p.stem.startswith(s) for s in selected)] + [NBS/'index.ipynb'] * ('index' in selected)
     return nbs
 
 def is_skipped(cell):
@@ -31,6 +31,7 @@ def is_skipped(cell):
 def run_lesson(path, out_dir, full, timeout):
     "Execute one notebook in a fresh kernel; its figures go to `out_dir/<name>.jsonl`, the executed copy beside it."
     import nbformat
+    from traitlets.config import Config
     from nbclient import NotebookClient
     nb = nbformat.read(path, as_version=4)
     if not full: nb.cells = [c for c in nb.cells if not (c.cell_type == 'code' and is_skipped(c))]
@@ -38,18 +39,23 @@ def run_lesson(path, out_dir, full, timeout):
     record.unlink(missing_ok=True)
     env = dict(os.environ, DL_FOUNDATIONS_RECORD=str(record), DL_FOUNDATIONS_LESSON=path.stem,
                DL_FOUNDATIONS_FULL='1' if full else '0', MPLBACKEND='module://matplotlib_inline.backend_inline')
-    client = NotebookClient(nb, timeout=timeout, kernel_name='python3', resources={'metadata': {'path': str(NBS)}})
+    # The kernel talks to us over local (IPC) sockets in a private temporary folder, not TCP: nothing
+    # listens on the network, and ipykernel has no reason to warn that TCP traffic is unencrypted.
+    sockets = tempfile.mkdtemp(prefix='dl_foundations-kernel-')
+    ipc = Config({'KernelManager': {'transport': 'ipc', 'ip': os.path.join(sockets, 'kernel')}})
+    client = NotebookClient(nb, config=ipc, timeout=timeout, kernel_name='python3', resources={'metadata': {'path': str(NBS)}})
     start = time.time()
     try: client.execute(env=env)
     finally:
         nbformat.write(nb, out_dir / path.name)  # keep the executed copy, even a failed one, for reading
+        shutil.rmtree(sockets, ignore_errors=True)
     return time.time() - start
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--full', action='store_true', default=os.environ.get('FULL', '') not in ('', '0'),
                     help='run the lectures\' full experiments on the real data (also: FULL=1)')
-    ap.add_argument('--lesson', nargs='*', help='only these lessons, by number or name prefix (e.g. 05 09_rnn)')
+    ap.add_argument('--lesson', nargs='*', help="only these lessons, by number or name prefix (e.g. 05 09_rnn); 'index' runs the home page")
     ap.add_argument('--publish', action='store_true', help='copy executed full-mode notebooks back into nbs/ (cleaned)')
     ap.add_argument('--timeout', type=int, default=None, help='seconds allowed per cell (default: none in full mode, 600 in quick)')
     args = ap.parse_args(argv)
@@ -64,7 +70,7 @@ def main(argv=None):
     if not todo: sys.exit(f'No lesson matches {args.lesson}; lessons are {[p.stem for p in lessons()]}')
     if not args.lesson:  # a full course run starts from an empty record folder
         for p in out_dir.glob('*.jsonl'): p.unlink()
-    data = os.environ.get('DL_FOUNDATIONS_DATA', '(default cache)')
+    data = os.environ.get('DL_FOUNDATIONS_DATA', '~/.cache/dl_foundations/data (the default; set DL_FOUNDATIONS_DATA)')
     print(f'Running {len(todo)} lesson(s) in {mode} mode; data: {data}; executed copies in {out_dir.relative_to(ROOT)}/', flush=True)
     failed, timings = [], []
     for path in todo:
