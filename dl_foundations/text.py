@@ -4,25 +4,23 @@
 
 # %% ../nbs/09_rnn.ipynb #e50e451b
 from __future__ import annotations
-import math, os, tempfile
-from pathlib import Path
 
 import torch
 from torch import nn
 import torch.nn.functional as F
 
-from .learner import Callback
+from .learner import Callback, evaluating
 
 # %% auto #0
 __all__ = ['CharVocab', 'LMDataLoader', 'detach_state', 'RNNCell', 'CellLoop', 'GRUCell', 'CharRNN', 'StatefulLMCallback',
-           'save_checkpoint', 'load_checkpoint', 'sgdr_epochs', 'SGDR', 'generate']
+           'generate']
 
 # %% ../nbs/09_rnn.ipynb #24d7af10
 class CharVocab:
     "Maps characters to integer ids (`stoi`) and back (`itos`); optionally id 0 stands for every unknown character."
-    def __init__(self, chars, # the characters of the vocabulary (any iterable; duplicates are ignored)
-                 unk:bool=False, # reserve id 0 for characters not in the vocabulary instead of raising an error
-                 unk_char:str='\ufffd', # how an unknown character is shown by `decode` (the Unicode replacement character)
+    def __init__(self, chars, # the vocabulary's characters (any iterable; duplicates ignored)
+                 unk:bool=False, # id 0 stands for every unknown character, instead of an error
+                 unk_char:str='\ufffd', # how decode shows an unknown character (U+FFFD)
                 ):
         chars = sorted(set(chars) - {unk_char} if unk else set(chars))
         self.unk, self.unk_char = unk, unk_char
@@ -30,7 +28,10 @@ class CharVocab:
         self.stoi = {c: i for i, c in enumerate(self.itos)}
 
     @classmethod
-    def from_text(cls, text:str, unk:bool=False, unk_char:str='\ufffd'):
+    def from_text(cls, text:str, # the text whose distinct characters make the vocabulary
+                  unk:bool=False, # id 0 stands for every unknown character, instead of an error
+                  unk_char:str='\ufffd', # how decode shows an unknown character (U+FFFD)
+                 ) -> CharVocab:
         "The vocabulary of every distinct character in `text`, sorted."
         return cls(set(text), unk=unk, unk_char=unk_char)
 
@@ -38,7 +39,8 @@ class CharVocab:
     def __contains__(self, char): return char in self.stoi and not (self.unk and char == self.unk_char)
     def __repr__(self): return f"CharVocab({len(self)} ids{', 0 = unknown' if self.unk else ''}: {''.join(self.itos[:40])!r}...)"
 
-    def encode(self, text:str) -> torch.Tensor:
+    def encode(self, text:str, # the text to turn into ids
+              ) -> torch.Tensor:
         "The ids of the characters of `text` as an int64 tensor; an unknown character raises a `ValueError` (or maps to 0 with `unk=True`)."
         stoi = self.stoi
         try: ids = [stoi[c] for c in text]
@@ -51,7 +53,8 @@ class CharVocab:
                                  f"with `unk=True` to map unknown characters to id 0.") from None
         return torch.tensor(ids, dtype=torch.long)
 
-    def decode(self, ids) -> str:
+    def decode(self, ids, # a list or tensor of ids (any shape: it is flattened)
+              ) -> str:
         "The text for a sequence (list or tensor) of ids."
         ids = torch.as_tensor(ids).flatten().tolist()
         bad = [i for i in ids if not 0 <= i < len(self)]
@@ -61,13 +64,13 @@ class CharVocab:
 # %% ../nbs/09_rnn.ipynb #583e3377
 class LMDataLoader:
     "Batches of `bs` contiguous streams of a token sequence, `bptt` steps at a time; targets are the inputs shifted by one."
-    def __init__(self, ids, # 1-d sequence of token ids (e.g. `CharVocab.encode(text)`)
-                 bs:int=64, # number of parallel streams: the text is cut into `bs` equal chunks
-                 bptt:int=8, # window length: characters per stream per batch (backprop through time this far)
-                 random_bptt:bool=False, # draw each window's length at random around `bptt` (fastai's way to vary batches)
-                 p_full:float=0.95, # with random_bptt: probability of a window around `bptt` rather than `bptt / 2`
-                 std:float=5., # with random_bptt: standard deviation of the window length
-                 min_len:int=5, # with random_bptt: shortest window drawn
+    def __init__(self, ids, # 1-d sequence of token ids, e.g. from CharVocab.encode
+                 bs:int=64, # parallel streams: the text is cut into bs equal chunks
+                 bptt:int=8, # window length: steps per stream and batch (and of backprop)
+                 random_bptt:bool=False, # draw each window's length at random around bptt (as fastai)
+                 p_full:float=0.95, # random_bptt: chance of a window around bptt, not bptt / 2
+                 std:float=5., # random_bptt: standard deviation of the window length
+                 min_len:int=5, # random_bptt: shortest window drawn (the epoch's last may be shorter)
                 ):
         ids = torch.as_tensor(ids)
         if ids.ndim != 1: raise ValueError(f"LMDataLoader needs a 1-d sequence of ids, got shape {tuple(ids.shape)}.")
@@ -133,7 +136,7 @@ class RNNCell(nn.Module):
 
 class CellLoop(nn.Module):
     "Runs a one-step cell over the time axis of a `(bs, seq, n_in)` batch: the loop inside `nn.RNN`/`nn.GRU`, one layer."
-    def __init__(self, cell:nn.Module): # a cell with `.ih`/`.hh` linear layers, called as `cell(x, h)`
+    def __init__(self, cell:nn.Module): # a one-step cell, cell(x, h), with .ih and .hh linear layers
         super().__init__()
         self.cell, self.hidden_size = cell, cell.hh.in_features
     def forward(self, x, h=None): # x: (bs, seq, n_in); h: (1, bs, hidden) or None for zeros
@@ -169,7 +172,7 @@ class CharRNN(nn.Module):
     def __init__(self, vocab_size:int, # number of distinct characters
                  emb_size:int=42, # embedding size per character
                  hidden_size:int=256, # hidden state size
-                 kind:str='rnn', # 'rnn', 'gru', 'lstm' (PyTorch's layers) or 'rnn_by_hand', 'gru_by_hand' (our cells)
+                 kind:str='rnn', # 'rnn', 'gru', 'lstm' (PyTorch) or 'rnn_by_hand', 'gru_by_hand'
                  n_layers:int=1, # stacked recurrent layers (PyTorch's layers only)
                  dropout:float=0., # dropout between stacked layers (PyTorch's layers only)
                 ):
@@ -203,91 +206,13 @@ class StatefulLMCallback(Callback):
     def before_validate(self): self.model.reset()
     def before_batch(self): self.learn.yb = self.yb.reshape(-1)  # (bs, seq) -> (bs * seq,)
 
-# %% ../nbs/09_rnn.ipynb #9d112ff8
-def save_checkpoint(model:nn.Module, # the model whose `state_dict` is saved
-                    path, # destination file
-                    **meta, # small extra information saved alongside (numbers, strings), returned by `load_checkpoint`
-                   ) -> Path:
-    "Save `model`'s weights atomically: write a temporary file in the same folder, then `os.replace` it onto `path`."
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
-    os.close(fd)
-    try:
-        torch.save({'model': model.state_dict(), 'meta': meta}, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-def load_checkpoint(model:nn.Module, # the model to load the weights into
-                    path, # a file written by `save_checkpoint`
-                   ) -> dict:
-    "Load weights saved by `save_checkpoint` into `model` after checking names and shapes; returns the saved `meta`."
-    ckpt = torch.load(path, map_location='cpu', weights_only=True)
-    if not (isinstance(ckpt, dict) and 'model' in ckpt):
-        raise ValueError(f"{path} is not a checkpoint written by `save_checkpoint` (no 'model' entry).")
-    saved, own = ckpt['model'], model.state_dict()
-    problems = []
-    missing, unexpected = [k for k in own if k not in saved], [k for k in saved if k not in own]
-    if missing: problems.append(f"missing from the checkpoint: {missing}")
-    if unexpected: problems.append(f"not in the model: {unexpected}")
-    problems += [f"{k} has shape {tuple(saved[k].shape)} in the checkpoint but {tuple(v.shape)} in the model"
-                 for k, v in own.items() if k in saved and saved[k].shape != v.shape]
-    if problems:
-        raise ValueError(f"Checkpoint {path} does not match this {type(model).__name__}: " + '; '.join(problems)
-                         + ". Build the model with the same kind and sizes as the one that was saved.")
-    model.load_state_dict(saved)
-    return ckpt.get('meta', {})
-
-# %% ../nbs/09_rnn.ipynb #0931304d
-def sgdr_epochs(n_cycles:int, cycle_len:int=1, cycle_mult:int=2) -> int:
-    "Epochs needed for `n_cycles` SGDR cycles: `cycle_len * (1 + cycle_mult + cycle_mult**2 + ...)`."
-    return sum(cycle_len * cycle_mult ** i for i in range(n_cycles))
-
-class SGDR(Callback):
-    "Cosine annealing with warm restarts: the lr falls from `lr_max` to `lr_min` over each cycle, cycles grow by `cycle_mult`; checkpoints at cycle ends."
-    order = 1  # with the other schedulers, before the Recorder reads the lr
-    def __init__(self, lr_max:float, # learning rate at the start of each cycle
-                 lr_min:float=0., # learning rate at the end of each cycle
-                 cycle_len:int=1, # length of the first cycle, in epochs
-                 cycle_mult:int=2, # each cycle is this many times longer than the previous one
-                 save_dir=None, # if given, save a checkpoint `{name}_cycle{i}.pt` there at the end of each cycle
-                 name:str='sgdr', # file name prefix of the checkpoints
-                ):
-        if cycle_len < 1 or cycle_mult < 1: raise ValueError(f"cycle_len and cycle_mult must be at least 1, got {cycle_len} and {cycle_mult}.")
-        self.lr_max, self.lr_min, self.cycle_len, self.cycle_mult = lr_max, lr_min, cycle_len, cycle_mult
-        self.save_dir, self.prefix = (Path(save_dir) if save_dir is not None else None), name
-
-    def lr_at(self, pos:float) -> float:
-        "Learning rate at position `pos` in [0, 1] of a cycle: half a cosine from `lr_max` to `lr_min`."
-        return self.lr_min + (self.lr_max - self.lr_min) * (1 + math.cos(math.pi * pos)) / 2
-
-    def before_fit(self):
-        self.cycle, self.cycle_epochs, self.epoch_in_cycle, self.checkpoints = 0, self.cycle_len, 0, []
-    def before_train(self):
-        self._n_batches, self._i = len(self.dl), 0
-    def before_batch(self):
-        if not self.training: return
-        pos = (self.epoch_in_cycle + self._i / self._n_batches) / self.cycle_epochs
-        for group in self.opt.param_groups: group['lr'] = self.lr_at(pos)
-        self._i += 1
-    def after_epoch(self):
-        self.epoch_in_cycle += 1
-        if self.epoch_in_cycle < self.cycle_epochs: return
-        if self.save_dir is not None:
-            path = self.save_dir / f'{self.prefix}_cycle{self.cycle}.pt'
-            self.checkpoints.append(save_checkpoint(self.model, path, cycle=self.cycle, epoch=self.epoch))
-        self.cycle, self.cycle_epochs, self.epoch_in_cycle = self.cycle + 1, self.cycle_epochs * self.cycle_mult, 0
-
 # %% ../nbs/09_rnn.ipynb #fb45a078
-def generate(model:CharRNN, # a trained character model with `reset()` and a `.h` state
+def generate(model:CharRNN, # a trained CharRNN (or a model with reset() and an h state)
              vocab:CharVocab, # the vocabulary it was trained with
-             prompt:str, # text to start from; every character must be in `vocab`
+             prompt:str, # text to start from; its characters must be in vocab
              n_chars:int=400, # number of characters to generate after the prompt
              temperature:float=1.0, # < 1: safer choices, > 1: more surprising ones
-             generator:torch.Generator|None=None, # random generator for `torch.multinomial` (default: the global one)
+             generator:torch.Generator|None=None, # random generator for sampling (None: the global one)
             ) -> str:
     "The prompt followed by `n_chars` characters sampled one at a time from the model's predictions."
     if not prompt: raise ValueError("generate needs a non-empty prompt to start from, e.g. 'the '.")
@@ -300,11 +225,11 @@ def generate(model:CharRNN, # a trained character model with `reset()` and a `.h
     if not temperature > 0: raise ValueError(f"temperature must be positive, got {temperature}.")
     if n_chars < 0: raise ValueError(f"n_chars must be >= 0, got {n_chars}.")
     device = next(model.parameters()).device
-    saved_state, was_training = model.h, model.training
-    model.eval(); model.reset()
+    saved_state = model.h
+    model.reset()  # one new stream: start from zeros
     out = []
     try:
-        with torch.no_grad():
+        with torch.no_grad(), evaluating(model):  # no dropout while writing
             scores = model(vocab.encode(prompt)[None].to(device))[-1]  # scores for the character after the prompt
             for _ in range(n_chars):
                 probs = F.softmax(scores.float() / temperature, dim=-1)
@@ -313,5 +238,5 @@ def generate(model:CharRNN, # a trained character model with `reset()` and a `.h
                 out.append(idx.item())
                 scores = model(idx[None].to(device))[-1]
     finally:
-        model.h = saved_state; model.train(was_training)
+        model.h = saved_state
     return prompt + vocab.decode(out)
