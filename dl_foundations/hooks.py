@@ -5,6 +5,7 @@
 # %% ../nbs/06_cnn_hooks.ipynb #9ab3d00c
 from __future__ import annotations
 import weakref
+from functools import partial
 
 import torch
 from torch import nn
@@ -13,7 +14,7 @@ import matplotlib.pyplot as plt
 from .learner import Callback
 
 # %% auto #0
-__all__ = ['ListContainer', 'Hook', 'Hooks', 'append_stats', 'get_hist', 'get_min', 'ActivationStats']
+__all__ = ['ListContainer', 'Hook', 'Hooks', 'append_stats', 'stats_to_cpu', 'get_hist', 'get_min', 'ActivationStats']
 
 # %% ../nbs/06_cnn_hooks.ipynb #196b06d0
 def _listify(items) -> list:
@@ -24,19 +25,24 @@ def _listify(items) -> list:
     try: return list(items)
     except TypeError: return [items]
 
+def _plain(i):
+    "A NumPy or PyTorch scalar or array as Python ints, bools or lists of them (`tolist`); anything else unchanged."
+    return i.tolist() if hasattr(i, 'tolist') and not isinstance(i, (list, tuple)) else i
+
 class ListContainer:
     "A list that can also be indexed by a boolean mask or a list of indices, with a short repr."
     def __init__(self, items=None): self.items = _listify(items)
     def __getitem__(self, idx):
+        idx = _plain(idx)  # np.int64(3), torch.tensor(3), np.array([1, 2]), a tensor mask ...
         if isinstance(idx, (int, slice)): return self.items[idx]
-        if isinstance(idx, torch.Tensor): idx = idx.tolist()
-        idx = list(idx)
+        idx = [_plain(i) for i in idx]
         if idx and all(isinstance(i, bool) for i in idx):
             if len(idx) != len(self.items):
                 raise ValueError(f"a boolean mask needs one entry per item: got {len(idx)} for {len(self.items)} items")
             return [o for keep, o in zip(idx, self.items) if keep]
-        if not all(isinstance(i, int) for i in idx):
-            raise ValueError("index with an int, a slice, a list of booleans (a mask) or a list of ints")
+        if not all(isinstance(i, int) and not isinstance(i, bool) for i in idx):
+            raise ValueError("index with an int, a slice, a list of booleans (a mask) or a list of ints "
+                             "(NumPy arrays and tensors of those work too)")
         return [self.items[i] for i in idx]
     def __len__(self): return len(self.items)
     def __iter__(self): return iter(self.items)
@@ -86,23 +92,33 @@ class Hooks(ListContainer):
         for h in getattr(self, 'items', []): h.remove()  # `items` is missing if __init__ failed
 
 # %% ../nbs/06_cnn_hooks.ipynb #c587b7da
-def append_stats(hook:Hook, module:nn.Module, inp, outp:torch.Tensor):
+def append_stats(hook:Hook, module:nn.Module, inp, outp:torch.Tensor,
+                 hist_items:int|None=None, # histogram of the first this many items only (None: all)
+                ):
     "Hook function: append the mean, std and a 40-bin histogram of |activations| in [0, 10] to `hook.stats` (training batches only)."
     if not module.training: return
     if not hasattr(hook, 'stats'): hook.stats = ([], [], [])
     means, stds, hists = hook.stats
-    acts = outp.detach().float()
-    means.append(acts.mean().cpu())
-    stds.append(acts.std().cpu())
-    hists.append(acts.abs().histc(40, 0, 10).cpu())
+    acts = outp.detach().float()  # no copy for float32 activations
+    means.append(acts.mean())     # kept on the device: no wait for the GPU at every batch
+    stds.append(acts.std())
+    sample = acts if hist_items is None or len(acts) <= hist_items else acts[:hist_items]
+    hist = sample.abs().histc(40, 0, 10)
+    if sample is not acts: hist *= len(acts) / len(sample)  # counts of the whole batch, estimated
+    hists.append(hist)
+
+def stats_to_cpu(hook:Hook):
+    "Move the statistics `append_stats` kept on the model's device to the CPU, for plotting (one copy per list)."
+    if hasattr(hook, 'stats'):
+        hook.stats = tuple(list(torch.stack(s).cpu().unbind()) if s else [] for s in hook.stats)
 
 def get_hist(hook:Hook) -> torch.Tensor:
     "The hook's histograms as a `(40, n_batches)` image, log-scaled (`log1p`) for plotting."
-    return torch.stack(hook.stats[2]).t().float().log1p()
+    return torch.stack(hook.stats[2]).t().float().cpu().log1p()
 
 def get_min(hook:Hook) -> torch.Tensor:
     "Share of activations near zero (|x| < 0.25, the first histogram bin) at each recorded batch."
-    hists = torch.stack(hook.stats[2]).t().float()  # (40, n_batches)
+    hists = torch.stack(hook.stats[2]).t().float().cpu()  # (40, n_batches)
     return hists[0] / hists.sum(0)
 
 # %% ../nbs/06_cnn_hooks.ipynb #882f1746
@@ -111,14 +127,18 @@ def _has_conv(m:nn.Module) -> bool: return any(isinstance(o, nn.modules.conv._Co
 class ActivationStats(Callback):
     "Record `append_stats` for `modules` (default: the model's children that contain a conv) during `fit`, with plots."
     order = -5
-    def __init__(self, modules=None): # modules to watch; None picks the model's conv blocks when fitting starts
-        self.modules, self.hooks = modules, None
+    def __init__(self, modules=None, # modules to watch; None: the model's conv blocks when fitting starts
+                 hist_items:int|None=64, # histograms of this many items per batch (None: all)
+                ):
+        self.modules, self.hist_items, self.hooks = modules, hist_items, None
     def before_fit(self):
         modules = self.modules
         if modules is None:
             modules = [m for m in self.learn.model.children() if _has_conv(m)] or list(self.learn.model.children())
-        self.hooks = Hooks(modules, append_stats)
-    def after_fit(self): self.hooks.remove()
+        self.hooks = Hooks(modules, partial(append_stats, hist_items=self.hist_items))
+    def after_fit(self):
+        self.hooks.remove()
+        for h in self.hooks: stats_to_cpu(h)
     def __iter__(self): return iter(self.hooks)
     def __len__(self): return len(self.hooks)
 

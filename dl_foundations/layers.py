@@ -13,9 +13,8 @@ import torch.nn.functional as F
 from .learner import Callback
 
 # %% auto #0
-__all__ = ['Lambda', 'flatten', 'default_device', 'DeviceCallback', 'view_tfm', 'BatchTransformCallback', 'conv2d', 'GeneralRelu',
-           'conv_layer', 'get_cnn_layers', 'get_cnn_model', 'kaiming_std', 'kaiming_normal', 'kaiming_uniform',
-           'init_cnn']
+__all__ = ['Lambda', 'flatten', 'default_device', 'DeviceCallback', 'view_tfm', 'BatchTransformCallback', 'GeneralRelu', 'conv',
+           'get_cnn_layers', 'get_cnn_model', 'kaiming_std', 'kaiming_normal', 'kaiming_uniform', 'init_cnn']
 
 # %% ../nbs/05_cnn.ipynb #260f4f24
 class Lambda(nn.Module):
@@ -54,7 +53,7 @@ def _check_device(device) -> torch.device:
 class DeviceCallback(Callback):
     "Move the model to `device` when fitting starts and every batch before it is used."
     order = -10  # before every other callback, so they all see batches already on the device
-    def __init__(self, device=None): # a `torch.device` or name ('cuda', 'mps', 'cpu'); None picks `default_device()`
+    def __init__(self, device=None): # a torch.device or a name ('cuda', 'mps', 'cpu'); None: the best here
         self.device = default_device() if device is None else _check_device(device)
     def before_fit(self): self.learn.model.to(self.device)
     def before_batch(self):
@@ -77,15 +76,6 @@ class BatchTransformCallback(Callback):
         self.tfm = tfm
     def before_batch(self): self.learn.xb = self.tfm(self.learn.xb)
 
-# %% ../nbs/05_cnn.ipynb #c48a426b
-def conv2d(ni:int, # input channels
-           nf:int, # output channels (filters)
-           ks:int=3, # kernel size
-           stride:int=2, # stride: 2 halves the height and width
-          ) -> nn.Sequential:
-    "A `Conv2d` with padding `ks//2`, followed by a ReLU."
-    return nn.Sequential(nn.Conv2d(ni, nf, ks, padding=ks//2, stride=stride), nn.ReLU())
-
 # %% ../nbs/05_cnn.ipynb #6f690835
 class GeneralRelu(nn.Module):
     "ReLU, optionally leaky (`leak`), shifted down by `sub` and clamped at `maxv`."
@@ -103,21 +93,28 @@ class GeneralRelu(nn.Module):
         return x
     def extra_repr(self): return f'leak={self.leak}, sub={self.sub}, maxv={self.maxv}'
 
-def conv_layer(ni:int, # input channels
-               nf:int, # output channels (filters)
-               ks:int=3, # kernel size
-               stride:int=2, # stride
-               **kwargs, # passed to `GeneralRelu` (`leak`, `sub`, `maxv`)
-              ) -> nn.Sequential:
-    "A `Conv2d` with padding `ks//2`, followed by a `GeneralRelu(**kwargs)`."
-    return nn.Sequential(nn.Conv2d(ni, nf, ks, padding=ks//2, stride=stride), GeneralRelu(**kwargs))
+# %% ../nbs/05_cnn.ipynb #c48a426b
+def conv(ni:int, # input channels
+         nf:int, # output channels (filters)
+         ks:int=3, # kernel size
+         stride:int=2, # stride: 2 halves the height and width
+         act=GeneralRelu, # builds the activation from the keyword arguments; None for none
+         norm=None, # builds a normalisation layer from nf, put after the activation; None for none
+         **kwargs, # passed to act (for GeneralRelu: leak, sub, maxv)
+        ) -> nn.Sequential:
+    "A conv block: `Conv2d` with padding `ks//2` (no bias when a norm follows), then `act(**kwargs)`, then `norm(nf)`."
+    if kwargs and act is None: raise ValueError(f"conv got activation options {sorted(kwargs)} but act=None")
+    layers = [nn.Conv2d(ni, nf, ks, padding=ks//2, stride=stride, bias=norm is None)]
+    if act is not None: layers.append(act(**kwargs))
+    if norm is not None: layers.append(norm(nf))
+    return nn.Sequential(*layers)
 
 # %% ../nbs/05_cnn.ipynb #690f0f37
 def get_cnn_layers(n_channels:int, # channels of the input images (1 for MNIST, 3 for colour)
                    n_out:int, # number of outputs (classes)
                    nfs:list, # filters of each conv layer, e.g. [8, 16, 32, 32]
-                   layer=conv_layer, # builds one block from `(ni, nf, ks=, stride=, **kwargs)`
-                   **kwargs, # passed on to `layer` (e.g. GeneralRelu's `leak`, `sub`, `maxv`)
+                   layer=conv, # builds one block from (ni, nf, ks=, stride=, **kwargs)
+                   **kwargs, # passed on to layer (for conv: act, norm, leak, sub, maxv)
                   ) -> list:
     "The layers of a CNN: a 5x5 first conv, then 3x3 convs, all stride 2; average pooling, flatten, linear."
     if not nfs: raise ValueError("nfs must list the filters of at least one conv layer, e.g. [8, 16, 32, 32]")
@@ -128,8 +125,8 @@ def get_cnn_layers(n_channels:int, # channels of the input images (1 for MNIST, 
 def get_cnn_model(n_channels:int, # channels of the input images (1 for MNIST, 3 for colour)
                   n_out:int, # number of outputs (classes)
                   nfs:list, # filters of each conv layer, e.g. [8, 16, 32, 32]
-                  layer=conv_layer, # builds one block from `(ni, nf, ks=, stride=, **kwargs)`
-                  **kwargs, # passed on to `layer`
+                  layer=conv, # builds one block from (ni, nf, ks=, stride=, **kwargs)
+                  **kwargs, # passed on to layer
                  ) -> nn.Sequential:
     "A CNN as an `nn.Sequential` of `get_cnn_layers`."
     return nn.Sequential(*get_cnn_layers(n_channels, n_out, nfs, layer=layer, **kwargs))
@@ -152,7 +149,7 @@ def kaiming_uniform(weight:torch.Tensor, leak:float=0.) -> torch.Tensor:
 # %% ../nbs/05_cnn.ipynb #e3f6be97
 def init_cnn(model:nn.Module, # the model, initialised in place
              uniform:bool=False, # Kaiming uniform instead of Kaiming normal
-             leak:float=0., # negative slope of the activation that follows (0 for ReLU, 0.1 for the lecture's GeneralRelu)
+             leak:float=0., # negative slope of the activation (0 for ReLU, 0.1 for GeneralRelu)
             ) -> nn.Module:
     "Kaiming-initialise the weights of every conv and linear layer of `model` and zero their biases."
     init = kaiming_uniform if uniform else kaiming_normal
