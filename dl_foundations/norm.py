@@ -38,7 +38,7 @@ class BatchNorm(nn.Module):
     "Batch normalisation of conv activations, from scratch; the same numbers as `nn.BatchNorm2d(nf, momentum=mom, eps=eps)`."
     def __init__(self,
                  nf:int, # number of channels
-                 mom:float=0.1, # weight of the newest batch in running averages (classic momentum 0.9)
+                 mom:float=0.1, # weight of the newest batch in running averages (PyTorch's momentum)
                  eps:float=1e-5, # added to the variance before the square root
                  fast:bool=True, # the same numbers, faster: one-pass sums and a hand-written backward
                 ):
@@ -109,7 +109,7 @@ class BatchNormFunction(torch.autograd.Function):
 class LayerNorm(nn.Module):
     "Normalise each item over all its channels and positions (no running statistics), then scale and shift."
     def __init__(self,
-                 nf:int|None=None, # channels, for one `mults`/`adds` per channel; None: a single pair, as in the lecture
+                 nf:int|None=None, # channels, for a scale and shift per channel; None: one pair
                  eps:float=1e-5, # added to the variance before the square root
                 ):
         super().__init__()
@@ -173,7 +173,7 @@ class RunningBatchNorm(nn.Module):
     "BatchNorm that normalises with debiased running statistics in training too, so tiny batches train (fast.ai, 2019)."
     def __init__(self,
                  nf:int, # number of channels
-                 mom:float=0.1, # weight of the newest batch in the running averages (PyTorch's sense; classic momentum 0.9)
+                 mom:float=0.1, # weight of the newest batch in running averages (PyTorch's momentum)
                  eps:float=1e-5, # added to the variance before the square root
                  min_items:int=20, # clamp the variance while fewer items than this have been seen
                  min_var:float=0.01, # the clamp's floor
