@@ -4,6 +4,8 @@
 
 All three layers see the same conv-sized input in training mode. Each repetition times the three in turn
 (interleaved, so that a busy machine slows them alike); the ratio is of medians (min in brackets).
+Times are CPU time of this process (`time.process_time`; pass --threads 1 so that it equals the work
+done): on a machine shared with other jobs, wall times of the same step vary several-fold.
 Targets: BatchNorm <= 2.0x, RunningBatchNorm <= 2.5x nn.BatchNorm2d. Not part of CI.
 """
 import argparse, statistics, sys, time
@@ -20,9 +22,9 @@ TARGETS = {'BatchNorm': 2.0, 'RunningBatchNorm': 2.5}
 def time_step(layer, x, upstream):
     "Seconds for one forward and backward pass of `layer` on `x`."
     x.grad = None
-    start = time.perf_counter()
+    start = time.process_time()
     layer(x).backward(upstream)
-    return time.perf_counter() - start
+    return time.process_time() - start
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -42,7 +44,8 @@ def main(argv=None):
     for _ in range(args.reps):
         for name, layer in layers.items(): times[name].append(time_step(layer, x, upstream))
     base_med, base_min = statistics.median(times['nn.BatchNorm2d']), min(times['nn.BatchNorm2d'])
-    print(f'input {tuple(args.shape)}, {torch.get_num_threads()} thread(s), {args.reps} interleaved repetitions, forward + backward')
+    print(f'input {tuple(args.shape)}, {torch.get_num_threads()} thread(s), {args.reps} interleaved repetitions, '
+          'forward + backward, CPU time')
     for name, ts in times.items():
         med, best = statistics.median(ts), min(ts)
         line = f'  {name:<17} median {med * 1e3:7.3f} ms  (min {best * 1e3:7.3f} ms)'

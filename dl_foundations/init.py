@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from .layers import GeneralRelu
-from .hooks import Hook
+from .hooks import Hooks
 
 # %% auto #0
 __all__ = ['layer_stats', 'lsuv_init']
@@ -22,18 +22,17 @@ def _first(module:nn.Module, types):
 
 def layer_stats(model:nn.Module, xb:torch.Tensor, modules) -> list[tuple[float, float]]:
     "Mean and std of each module's output when `model` runs on the batch `xb`."
-    def record(hook, module, inp, outp): hook.stats = (outp.detach().float().mean().item(), outp.detach().float().std().item())
-    hooks = [Hook(m, record) for m in modules]
-    try:
+    def record(hook, module, inp, outp):
+        acts = outp.detach().float()
+        hook.stats = (acts.mean().item(), acts.std().item())
+    with Hooks(modules, record) as hooks:  # removed again on the way out, even after an error
         with torch.no_grad(): model(xb)
         return [h.stats for h in hooks]
-    finally:
-        for h in hooks: h.remove()
 
 def lsuv_init(model:nn.Module, # the model, initialised in place
               xb:torch.Tensor, # a batch of inputs, as the model takes them
-              modules=None, # the blocks to initialise, in order; default: the model's children that contain a conv
-              tol:float=1e-3, # stop when |mean| < tol and |std - 1| < tol
+              modules=None, # the blocks to initialise, in order; None: the conv blocks
+              tol:float=1e-3, # stop when abs(mean) and abs(std - 1) are below this
               max_iter:int=50, # at most this many adjustments per block
              ) -> list[dict]:
     "Layer-sequential unit variance: scale each block's weights and shift its output until mean 0, std 1 on `xb`."

@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from .layers import GeneralRelu
 
 # %% auto #0
-__all__ = ['BatchNormFunction', 'BatchNorm', 'conv_norm', 'LayerNorm', 'InstanceNorm', 'RunningBatchNorm']
+__all__ = ['BatchNorm', 'BatchNormFunction', 'LayerNorm', 'InstanceNorm', 'GroupNorm', 'RunningBatchNorm']
 
 # %% ../nbs/07_batchnorm.ipynb #b2b7e66c
 def _check_conv_input(x:torch.Tensor, nf:int, layer:str):
@@ -32,6 +32,51 @@ def _normalise(x, mean, var, mults, adds, eps):
     "`(x - mean) / sqrt(var + eps) * mults + adds` in one pass over `x`: the per-channel numbers are combined first."
     scale = mults * (var + eps).rsqrt()                # (1, nf, 1, 1)
     return torch.addcmul(adds - mean * scale, x, scale)  # shift + x * scale
+
+# %% ../nbs/07_batchnorm.ipynb #a6f8529b
+class BatchNorm(nn.Module):
+    "Batch normalisation of conv activations, from scratch; the same numbers as `nn.BatchNorm2d(nf, momentum=mom, eps=eps)`."
+    def __init__(self,
+                 nf:int, # number of channels
+                 mom:float=0.1, # weight of the newest batch in running averages (PyTorch's momentum)
+                 eps:float=1e-5, # added to the variance before the square root
+                 fast:bool=True, # the same numbers, faster: one-pass sums and a hand-written backward
+                ):
+        super().__init__()
+        _check_mom(mom)
+        self.nf, self.mom, self.eps, self.fast = nf, mom, eps, fast
+        self.mults = nn.Parameter(torch.ones(nf, 1, 1))   # learned scale (the paper's gamma)
+        self.adds = nn.Parameter(torch.zeros(nf, 1, 1))   # learned shift (the paper's beta): a bias
+        self.register_buffer('running_mean', torch.zeros(1, nf, 1, 1))
+        self.register_buffer('running_var', torch.ones(1, nf, 1, 1))
+
+    def forward(self, x:torch.Tensor) -> torch.Tensor:
+        _check_conv_input(x, self.nf, 'BatchNorm')
+        n = x.numel() // self.nf  # values per channel: batch * height * width
+        if self.training and n < 2: raise ValueError(f"BatchNorm needs more than one value per channel to compute a "
+                                                     f"variance, got input shape {tuple(x.shape)}; use a bigger batch or RunningBatchNorm")
+        if self.fast: return self.fast_forward(x)
+        if self.training:
+            mean = x.mean((0, 2, 3), keepdim=True)                # (1, nf, 1, 1): one per channel
+            var = x.var((0, 2, 3), keepdim=True, unbiased=False)  # biased: divide by n
+            self.update_running_stats(mean, var, n)
+        else: mean, var = self.running_mean, self.running_var
+        return (x - mean) / (var + self.eps).sqrt() * self.mults + self.adds
+
+    def update_running_stats(self, mean:torch.Tensor, var:torch.Tensor, n:int):
+        "Fold one batch's mean and biased variance (over `n` values per channel) into the running averages."
+        with torch.no_grad():  # the running stats are a record, not part of the gradient
+            self.running_mean.lerp_(mean, self.mom)
+            self.running_var.lerp_(var * (n / (n - 1)), self.mom)  # unbiased, as PyTorch stores it
+
+    def fast_forward(self, x:torch.Tensor) -> torch.Tensor:
+        "`forward` with the statistics from one pass of sums, one pass to normalise, and `BatchNormFunction`'s backward."
+        if not self.training: return _normalise(x, self.running_mean, self.running_var, self.mults, self.adds, self.eps)
+        y, mean, var = BatchNormFunction.apply(x, self.mults, self.adds, self.eps)
+        self.update_running_stats(mean, var, x.numel() // self.nf)
+        return y
+
+    def extra_repr(self): return f'{self.nf}, mom={self.mom}, eps={self.eps}, fast={self.fast}'
 
 # %% ../nbs/07_batchnorm.ipynb #8b92b207
 class BatchNormFunction(torch.autograd.Function):
@@ -60,58 +105,11 @@ class BatchNormFunction(torch.autograd.Function):
             grad_x = torch.addcmul(torch.addcmul(b, g, k), x, a)                   # k·g + a·x + b
         return grad_x, g_xhat.view_as(mults), g_sum.view(ctx.adds_shape), None
 
-# %% ../nbs/07_batchnorm.ipynb #a6f8529b
-class BatchNorm(nn.Module):
-    "Batch normalisation of conv activations, from scratch; the same numbers as `nn.BatchNorm2d(nf, momentum=mom, eps=eps)`."
-    def __init__(self,
-                 nf:int, # number of channels
-                 mom:float=0.1, # weight of the newest batch in the running averages (PyTorch's `momentum`; classic momentum 0.9)
-                 eps:float=1e-5, # added to the variance before the square root
-                ):
-        super().__init__()
-        _check_mom(mom)
-        self.nf, self.mom, self.eps = nf, mom, eps
-        self.mults = nn.Parameter(torch.ones(nf, 1, 1))   # learned scale (the paper's gamma)
-        self.adds = nn.Parameter(torch.zeros(nf, 1, 1))   # learned shift (the paper's beta): a bias
-        self.register_buffer('running_mean', torch.zeros(1, nf, 1, 1))
-        self.register_buffer('running_var', torch.ones(1, nf, 1, 1))
-
-    def update_running_stats(self, mean:torch.Tensor, var:torch.Tensor, n:int):
-        "Fold one batch's mean and biased variance (over `n` values per channel) into the running averages."
-        with torch.no_grad():  # the running stats are a record, not part of the gradient
-            self.running_mean.lerp_(mean, self.mom)
-            self.running_var.lerp_(var * (n / (n - 1)), self.mom)  # unbiased, as PyTorch stores it
-
-    def forward(self, x:torch.Tensor) -> torch.Tensor:
-        _check_conv_input(x, self.nf, 'BatchNorm')
-        if not self.training: return _normalise(x, self.running_mean, self.running_var, self.mults, self.adds, self.eps)
-        n = x.numel() // self.nf  # values per channel: batch * height * width
-        if n < 2: raise ValueError(f"BatchNorm needs more than one value per channel to compute a variance, got input "
-                                   f"shape {tuple(x.shape)}; use a bigger batch or RunningBatchNorm")
-        y, mean, var = BatchNormFunction.apply(x, self.mults, self.adds, self.eps)
-        self.update_running_stats(mean, var, n)
-        return y
-
-    def extra_repr(self): return f'{self.nf}, mom={self.mom}, eps={self.eps}'
-
-# %% ../nbs/07_batchnorm.ipynb #391fc345
-def conv_norm(ni:int, # input channels
-              nf:int, # output channels (filters)
-              ks:int=3, # kernel size
-              stride:int=2, # stride (2 halves the image size)
-              norm=BatchNorm, # builds the normalisation layer from the number of channels; None for none
-              **kwargs, # passed on to `GeneralRelu` (leak, sub, maxv)
-             ) -> nn.Sequential:
-    "Conv2d (without bias when a norm follows), `GeneralRelu`, then a normalisation layer: a `layer` for `get_cnn_model`."
-    layers = [nn.Conv2d(ni, nf, ks, padding=ks // 2, stride=stride, bias=norm is None), GeneralRelu(**kwargs)]
-    if norm is not None: layers.append(norm(nf))
-    return nn.Sequential(*layers)
-
 # %% ../nbs/07_batchnorm.ipynb #5add28cc
 class LayerNorm(nn.Module):
     "Normalise each item over all its channels and positions (no running statistics), then scale and shift."
     def __init__(self,
-                 nf:int|None=None, # channels, for one `mults`/`adds` per channel; None: a single pair, as in the lecture
+                 nf:int|None=None, # channels, for a scale and shift per channel; None: one pair
                  eps:float=1e-5, # added to the variance before the square root
                 ):
         super().__init__()
@@ -146,12 +144,36 @@ class InstanceNorm(nn.Module):
 
     def extra_repr(self): return f'{self.nf}, eps={self.eps}'
 
+# %% ../nbs/07_batchnorm.ipynb #cb3181cc
+class GroupNorm(nn.Module):
+    "Normalise each group of channels of each item over its channels and positions, then scale and shift per channel."
+    def __init__(self,
+                 n_groups:int, # groups of channels; 1 is LayerNorm, nf is InstanceNorm
+                 nf:int, # number of channels, a multiple of n_groups
+                 eps:float=1e-5, # added to the variance before the square root
+                ):
+        super().__init__()
+        if n_groups < 1 or nf % n_groups:
+            raise ValueError(f"GroupNorm splits nf={nf} channels into n_groups={n_groups} equal groups, so n_groups must "
+                             f"divide nf; e.g. n_groups in {[g for g in range(1, nf + 1) if nf % g == 0]}")
+        self.n_groups, self.nf, self.eps = n_groups, nf, eps
+        self.mults, self.adds = nn.Parameter(torch.ones(nf, 1, 1)), nn.Parameter(torch.zeros(nf, 1, 1))
+
+    def forward(self, x:torch.Tensor) -> torch.Tensor:
+        _check_conv_input(x, self.nf, 'GroupNorm')
+        groups = x.view(x.shape[0], self.n_groups, -1)  # (batch, groups, channels per group * height * width)
+        var, mean = torch.var_mean(groups, 2, keepdim=True, correction=0)
+        x = ((groups - mean) / (var + self.eps).sqrt()).view_as(x)
+        return x * self.mults + self.adds
+
+    def extra_repr(self): return f'{self.n_groups}, {self.nf}, eps={self.eps}'
+
 # %% ../nbs/07_batchnorm.ipynb #a07d2ffd
 class RunningBatchNorm(nn.Module):
     "BatchNorm that normalises with debiased running statistics in training too, so tiny batches train (fast.ai, 2019)."
     def __init__(self,
                  nf:int, # number of channels
-                 mom:float=0.1, # weight of the newest batch in the running averages (PyTorch's sense; classic momentum 0.9)
+                 mom:float=0.1, # weight of the newest batch in running averages (PyTorch's momentum)
                  eps:float=1e-5, # added to the variance before the square root
                  min_items:int=20, # clamp the variance while fewer items than this have been seen
                  min_var:float=0.01, # the clamp's floor
