@@ -416,6 +416,10 @@ def _batch_size(learn) -> int:
         if n is not None: return n
     return 1
 
+def _show_stat(v:float) -> str:
+    "4 decimals for an ordinary value; 3 significant digits for a diverged one (5.38e+26, not 27 digits)."
+    return f'{v:.4f}' if abs(v) < 1e4 else f'{v:.3g}'
+
 class AvgStats:
     "Loss and metrics averaged over one epoch's batches, weighted by batch size (for training or for validation)."
     def __init__(self, metrics, # functions metric(pred, yb) -> mean over the batch
@@ -460,7 +464,7 @@ class AvgStats:
         self._totals = totals.detach().to('cpu', torch.float64)
     def __repr__(self):
         if not self.count: return f"{'train' if self.training else 'valid'}: (no batches)"
-        return f"{'train' if self.training else 'valid'}: " + ', '.join(f"{k} {v:.4f}" for k, v in zip(self.names, self.avg_stats))
+        return f"{'train' if self.training else 'valid'}: " + ', '.join(f"{k} {_show_stat(v)}" for k, v in zip(self.names, self.avg_stats))
 
 class AvgStatsCallback(Callback):
     "Averages loss and `metrics` over each epoch (`train_stats`, `valid_stats`), logs a line per epoch and keeps `history`."
