@@ -57,5 +57,5 @@ $BIN/python tools/build_docs.py
 step "a real browser for the docs check"
 bash tools/install_chromium.sh || echo "chromium could not be installed: the browser test will say so"
 
-step "pytest: downloads on loopback, README, docs, reproduction table, packaging"
+step "pytest: downloads on loopback, README, docs, reproduction table, packaging, checkpoints and torchrun (12_scaling)"
 $BIN/python -m pytest tests -q -p no:cacheprovider
