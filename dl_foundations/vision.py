@@ -10,6 +10,7 @@ import torch.nn.functional as F
 
 from .learner import Callback
 from .hooks import Hooks
+from .norm import BatchNorm
 
 # %% auto #0
 __all__ = ['random_flip', 'random_crop', 'flip_and_crop', 'AugmentCallback', 'ModelSummary', 'model_summary', 'SimpleNet',
@@ -128,32 +129,15 @@ class ConvLayer(nn.Module):
 
 # %% ../nbs/10_cifar_resnet.ipynb #0a498147
 class BnLayer(nn.Module):
-    "Padded convolution (no bias) + ReLU + BatchNorm written by hand, with a learned multiplier `m` and adder `a` per channel."
+    "The lecture's layer: padded convolution (no bias), ReLU, then the course's `BatchNorm` (its `mults`, `adds` are `m`, `a`)."
     def __init__(self, ni:int, nf:int, # input and output channels
                  stride:int=2, ks:int=3, # stride and kernel size of the convolution
-                 momentum:float=0.1, # weight of the new batch in the running statistics (as in `nn.BatchNorm2d`)
+                 mom:float=0.1, # weight of the newest batch in the running statistics
                  eps:float=1e-5): # added to the variance before the square root
         super().__init__()
         self.conv = nn.Conv2d(ni, nf, kernel_size=ks, stride=stride, padding=ks // 2, bias=False)
-        self.m = nn.Parameter(torch.ones(nf, 1, 1))   # multiplier, one per channel
-        self.a = nn.Parameter(torch.zeros(nf, 1, 1))  # adder, one per channel
-        self.register_buffer('running_mean', torch.zeros(nf, 1, 1))
-        self.register_buffer('running_var', torch.ones(nf, 1, 1))
-        self.momentum, self.eps = momentum, eps
-
-    def forward(self, x):
-        x = F.relu(self.conv(x))  # (bs, nf, h, w)
-        if self.training:
-            n = x.numel() // x.shape[1]  # values per channel in this batch
-            if n < 2: raise ValueError(f"BnLayer needs more than one value per channel in training mode (got input of shape "
-                                       f"{tuple(x.shape)}); use a batch of at least 2, or call model.eval() to use running statistics")
-            mean = x.mean((0, 2, 3), keepdim=True)                # (1, nf, 1, 1)
-            var = x.var((0, 2, 3), keepdim=True, unbiased=False)  # biased: what the batch is normalised with
-            with torch.no_grad():
-                self.running_mean.lerp_(mean[0], self.momentum)
-                self.running_var.lerp_(var[0] * n / (n - 1), self.momentum)  # the unbiased estimate is kept
-        else: mean, var = self.running_mean, self.running_var
-        return (x - mean) / (var + self.eps).sqrt() * self.m + self.a
+        self.bn = BatchNorm(nf, mom=mom, eps=eps)
+    def forward(self, x): return self.bn(F.relu(self.conv(x)))  # (bs, nf, h/stride, w/stride)
 
 # %% ../nbs/10_cifar_resnet.ipynb #5650c10e
 class ConvBnNet(nn.Module):
