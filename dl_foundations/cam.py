@@ -78,6 +78,7 @@ class CamModel(nn.Module):
         self.body_frozen = False
         return self.train(self.training)
     def train(self, mode:bool=True):
+        "Switch to training (`mode=True`) or eval mode, as `nn.Module.train` does; a frozen body stays in eval mode."
         super().train(mode)
         if self.body_frozen: self.body.eval()
         return self
