@@ -13,9 +13,9 @@ import torch
 import torch.nn.functional as F
 
 from dl_foundations.course import set_seed
-from dl_foundations.data import get_mnist, normalize_to, DataLoaders
 from dl_foundations.learner import Learner, AvgStatsCallback, accuracy
-from dl_foundations.layers import BatchTransformCallback, view_tfm, get_cnn_model, init_cnn
+from dl_foundations.layers import BatchTransformCallback, view_tfm
+from common import mnist_dls, lecture_cnn
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -24,11 +24,9 @@ def main():
     ap.add_argument('--dir', type=Path, default=None, help='folder for the checkpoint (default: a temporary one)')
     args = ap.parse_args()
     torch.set_num_threads(1)
-    mnist = get_mnist(stand_in=True)
-    x_train, x_valid = normalize_to(mnist.x_train[:args.n_train], mnist.x_valid)
-    dls = DataLoaders.from_tensors(x_train, mnist.y_train[:args.n_train], x_valid, mnist.y_valid, bs=512)
+    dls, mnist = mnist_dls(args.n_train)
     set_seed(0)
-    model = init_cnn(get_cnn_model(1, 10, [8, 16, 32, 32], leak=0.1, sub=0.4, maxv=6.), leak=0.1)
+    model = lecture_cnn()
     learn = Learner(model, dls, F.cross_entropy, lr=0.4, opt_func=lambda p, lr: torch.optim.SGD(p, lr=lr, momentum=0.9),
                     cbs=[BatchTransformCallback(view_tfm(1, 28, 28)), AvgStatsCallback([accuracy], log=False)])
     start = time.perf_counter(); learn.fit(1); epoch_s = time.perf_counter() - start

@@ -12,12 +12,12 @@ import torch
 import torch.nn.functional as F
 
 from dl_foundations.course import set_seed
-from dl_foundations.data import get_mnist, normalize_to, DataLoaders
+from common import mnist_dls, lecture_cnn
 from dl_foundations.learner import Learner, AvgStatsCallback, accuracy, ParamScheduler, sched_cos, combine_scheds
-from dl_foundations.layers import DeviceCallback, BatchTransformCallback, view_tfm, get_cnn_model, init_cnn, default_device
+from dl_foundations.layers import DeviceCallback, BatchTransformCallback, view_tfm, default_device
 
 def make_model():
-    return init_cnn(get_cnn_model(1, 10, [8, 16, 32, 32], leak=0.1, sub=0.4, maxv=6.), leak=0.1)
+    return lecture_cnn()
 
 def run_learner(dls, epochs, sched):
     set_seed(0)
@@ -54,11 +54,9 @@ def main():
     args = ap.parse_args()
     epochs = args.epochs or (1 if args.quick else 8)
     n = 10_000 if args.quick else 50_000
-    mnist = get_mnist(stand_in=True)
-    x_train, x_valid = normalize_to(mnist.x_train[:n], mnist.x_valid)
-    dls = DataLoaders.from_tensors(x_train, mnist.y_train[:n], x_valid, mnist.y_valid, bs=512)
+    dls, mnist = mnist_dls(n)
     sched = combine_scheds([0.5, 0.5], [sched_cos(0.2, 1.), sched_cos(1., 0.1)])
-    print(f'{mnist.source}, {len(x_train):,} train images, {epochs} epochs, device {default_device()}, {torch.get_num_threads()} threads')
+    print(f'{mnist.source}, {n:,} train images, {epochs} epochs, device {default_device()}, {torch.get_num_threads()} threads')
     times = {'learner': [], 'bare': []}; accs = {}
     for r in range(args.repeats):
         for name, fn in (('bare', run_bare), ('learner', run_learner)) if r % 2 == 0 else (('learner', run_learner), ('bare', run_bare)):

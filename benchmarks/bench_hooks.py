@@ -19,14 +19,14 @@ import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from dl_foundations.course import set_seed
-from dl_foundations.data import get_mnist, normalize_to, DataLoaders
+from common import mnist_dls, lecture_cnn
 from dl_foundations.learner import Learner, AvgStatsCallback, accuracy
-from dl_foundations.layers import DeviceCallback, BatchTransformCallback, view_tfm, get_cnn_model, init_cnn, default_device
+from dl_foundations.layers import DeviceCallback, BatchTransformCallback, view_tfm, default_device
 from dl_foundations.hooks import ActivationStats
 
 def run(dls, epochs, lr, telemetry, hist_items):
     set_seed(0)
-    model = init_cnn(get_cnn_model(1, 10, [8, 16, 32, 32], leak=0.1, sub=0.4, maxv=6.), leak=0.1)
+    model = lecture_cnn()
     cbs = [DeviceCallback(), BatchTransformCallback(view_tfm(1, 28, 28)), AvgStatsCallback([accuracy], log=False)]
     if telemetry: cbs.append(ActivationStats(hist_items=hist_items))
     learn = Learner(model, dls, F.cross_entropy, lr=lr, cbs=cbs)
@@ -42,11 +42,9 @@ def main():
     args = ap.parse_args()
     n = 10_000 if args.quick else 50_000
     hist_items = args.hist_items or None
-    mnist = get_mnist(stand_in=True)
-    x_train, x_valid = normalize_to(mnist.x_train[:n], mnist.x_valid)
-    dls = DataLoaders.from_tensors(x_train, mnist.y_train[:n], x_valid, mnist.y_valid, bs=512)
+    dls, mnist = mnist_dls(n)
     lr = 0.9 * (0.7 if mnist.is_stand_in else 1.)
-    print(f'{mnist.source}, {len(x_train):,} train images, {args.epochs} epoch(s), lr {lr:g}, device {default_device()}, '
+    print(f'{mnist.source}, {n:,} train images, {args.epochs} epoch(s), lr {lr:g}, device {default_device()}, '
           f'{torch.get_num_threads()} thread(s), hist_items {hist_items}')
     run(dls, 1, lr, True, hist_items)  # warm up
     times, ratios = {True: [], False: []}, []

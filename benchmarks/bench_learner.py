@@ -21,7 +21,7 @@ import argparse, statistics, time
 import torch
 import torch.nn.functional as F
 from torch import nn
-from dl_foundations.data import DataLoaders, get_mnist, normalize_to
+from common import mnist_dls
 from dl_foundations.learner import Learner, AvgStatsCallback, ParamScheduler, accuracy, sched_one_cycle
 
 def get_model(seed=0):
@@ -97,9 +97,7 @@ def main():
     ap.add_argument('--threads', type=int, default=1, help='torch threads (1: steadier timings on a shared CPU)')
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    mnist = get_mnist(stand_in=True)
-    x_train, x_valid = normalize_to(mnist.x_train[:args.n_train], mnist.x_valid)
-    dls = DataLoaders.from_tensors(x_train, mnist.y_train[:args.n_train], x_valid, mnist.y_valid, bs=64)
+    dls, mnist = mnist_dls(args.n_train, bs=64)
     sched = sched_one_cycle(0.06, 0.3, 0.015, pct_up=0.5)
     print(f"data: {mnist.source}, {len(dls.train)} training batches of 64 x {args.epochs} epoch(s), "
           f"{len(dls.valid)} validation batches; torch threads: {args.threads}")

@@ -11,14 +11,14 @@ import torch
 import torch.nn.functional as F
 
 from dl_foundations.course import set_seed
-from dl_foundations.data import get_mnist, normalize_to, DataLoaders
 from dl_foundations.learner import Learner, AvgStatsCallback, accuracy, ParamScheduler, sched_one_cycle
-from dl_foundations.layers import DeviceCallback, BatchTransformCallback, view_tfm, get_cnn_model, init_cnn, default_device
+from dl_foundations.layers import DeviceCallback, BatchTransformCallback, view_tfm, default_device
 from dl_foundations.scaling import MixedPrecision
+from common import mnist_dls, lecture_cnn
 
 def run(dls, epochs, mixed):
     set_seed(0)
-    model = init_cnn(get_cnn_model(1, 10, [8, 16, 32, 32], leak=0.1, sub=0.4, maxv=6.), leak=0.1)
+    model = lecture_cnn()
     cbs = [DeviceCallback(), BatchTransformCallback(view_tfm(1, 28, 28)), AvgStatsCallback([accuracy], log=False),
            ParamScheduler('lr', sched_one_cycle(0.2, 1.0, 0.1, 0.5))] + ([MixedPrecision()] if mixed else [])
     learn = Learner(model, dls, F.cross_entropy, lr=1., cbs=cbs)
@@ -34,12 +34,10 @@ def main():
     ap.add_argument('--repeats', type=int, default=1)
     args = ap.parse_args()
     if not torch.cuda.is_available(): torch.set_num_threads(1)
-    mnist = get_mnist(stand_in=True)
-    x_train, x_valid = normalize_to(mnist.x_train[:args.n_train], mnist.x_valid)
-    dls = DataLoaders.from_tensors(x_train, mnist.y_train[:args.n_train], x_valid, mnist.y_valid, bs=512)
+    dls, mnist = mnist_dls(args.n_train)
     half = 'float16' if torch.cuda.is_available() else 'bfloat16'
     print(f"data: {mnist.source}, {args.n_train:,} images x {args.epochs} epoch(s); device {default_device()}; mixed = {half}")
-    warm = DataLoaders.from_tensors(x_train[:1024], mnist.y_train[:1024], x_valid[:512], mnist.y_valid[:512], bs=512)
+    warm, _ = mnist_dls(1024)
     run(warm, 1, False); run(warm, 1, True)  # warm-up: first calls, kernels, allocator
     times, accs = {'float32': [], half: []}, {}
     for r in range(args.repeats):

@@ -1,7 +1,7 @@
 """Wall time to 98% validation accuracy on MNIST with the course's Learner, on the best device here.
 
-Lesson 07's recipe: the lecture's CNN with BatchNorm (nn.BatchNorm2d after each conv), bs 512, one-cycle SGD over
---epochs epochs; the time is measured from the start of fit to the end of the first epoch whose validation
+Lesson 07's recipe: the lecture's CNN with BatchNorm (each block is `layers.conv`: convolution, GeneralRelu,
+nn.BatchNorm2d), bs 512, one-cycle SGD over --epochs epochs; the time is measured from the start of fit to the end of the first epoch whose validation
 accuracy reaches --target (validation included), and the run goes on to the end of its schedule.
 
     .venv/bin/python benchmarks/time_to_98.py [--epochs 5] [--target 0.98]
@@ -12,13 +12,11 @@ import torch.nn.functional as F
 from torch import nn
 
 from dl_foundations.course import set_seed
-from dl_foundations.data import get_mnist, normalize_to, DataLoaders
 from dl_foundations.learner import Learner, Callback, AvgStatsCallback, accuracy, ParamScheduler, sched_one_cycle
-from dl_foundations.layers import DeviceCallback, BatchTransformCallback, view_tfm, GeneralRelu, default_device
+from dl_foundations.layers import DeviceCallback, BatchTransformCallback, view_tfm, conv, default_device
+from common import mnist_dls
 
-def conv_bn(ni, nf, ks=3):
-    return nn.Sequential(nn.Conv2d(ni, nf, ks, padding=ks // 2, stride=2, bias=False), nn.BatchNorm2d(nf),
-                         GeneralRelu(leak=0.1, sub=0.4, maxv=6.))
+def conv_bn(ni, nf, ks=3): return conv(ni, nf, ks, norm=nn.BatchNorm2d, leak=0.1, sub=0.4, maxv=6.)
 
 class TimeToTarget(Callback):
     order = 10  # after AvgStatsCallback wrote the epoch's row
@@ -36,9 +34,7 @@ def main():
     ap.add_argument('--target', type=float, default=0.98)
     args = ap.parse_args()
     if not torch.cuda.is_available(): torch.set_num_threads(1)
-    mnist = get_mnist(stand_in=True)
-    x_train, x_valid = normalize_to(mnist.x_train[:args.n_train], mnist.x_valid)
-    dls = DataLoaders.from_tensors(x_train, mnist.y_train[:args.n_train], x_valid, mnist.y_valid, bs=512)
+    dls, mnist = mnist_dls(args.n_train)
     set_seed(0)
     model = nn.Sequential(conv_bn(1, 8, 5), conv_bn(8, 16), conv_bn(16, 32), conv_bn(32, 32),
                           nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(32, 10))
