@@ -29,6 +29,7 @@ def _load(name):
     return mod
 
 bd = _load('build_docs')
+audit_tools = _load('docs_audit')
 
 @pytest.fixture(scope='session')
 def site():
@@ -79,10 +80,7 @@ def exported_symbols():
     out = []
     for py in sorted(lib.glob('*.py')):
         if py.name.startswith('_'): continue
-        tree = ast.parse(py.read_text(encoding='utf-8'))
-        names = next((ast.literal_eval(n.value) for n in tree.body if isinstance(n, ast.Assign)
-                      and any(getattr(t, 'id', '') == '__all__' for t in n.targets)), [])
-        defs = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+        names, defs = audit_tools.module_exports(py)
         m = re.search(r'File to edit: (\S+\.ipynb)', py.read_text(encoding='utf-8'))
         nb_page = bd.page_name(Path(Path(m.group(1)).name)) if m else None
         for name in names:
@@ -235,10 +233,9 @@ def screenshot_pages(site) -> dict:
 def rendered(request, site, chromium):
     "Every page as Chromium rendered it (tools/docs_audit.py's counts and examples), with screenshots saved."
     os.environ['CHROMIUM'] = chromium
-    audit = _load('docs_audit')
     if SHOTS.exists(): shutil.rmtree(SHOTS)
     shots = screenshot_pages(site)
-    res = audit.audit(OUT, ROOT/bd.settings(ROOT)['lib_path'], examples=40, screenshots=shots)
+    res = audit_tools.audit(OUT, ROOT/bd.settings(ROOT)['lib_path'], examples=40, screenshots=shots)
     res['screenshots'] = {page: png for page, (png, _) in shots.items()}
     capture = request.config.pluginmanager.getplugin('capturemanager')
     def report():  # at the session's end, before pytest's summary line (which must stay the run's last line)

@@ -129,15 +129,19 @@ def is_user_method(f) -> bool:
     return not (f.name.startswith('_') or f.name in NOT_CALLED_BY_USERS or re.match(r'(before|after)_', f.name)
                 or decos & {'property', 'setter', 'cached_property'})
 
+def module_exports(py:Path) -> tuple[list[str], dict]:
+    "A module's `__all__` names and its top-level functions and classes (name -> ast node), read from its source without importing it."
+    tree = ast.parse(py.read_text(encoding='utf-8'))
+    names = next((ast.literal_eval(n.value) for n in tree.body if isinstance(n, ast.Assign)
+                  and any(getattr(t, 'id', '') == '__all__' for t in n.targets)), [])
+    return names, {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+
 def exported(lib:Path) -> dict:
     "From the package's source: exported classes (with their public methods) and constants, per module."
     classes, constants = {}, {}
     for py in sorted(lib.glob('*.py')):
         if py.name.startswith('_'): continue
-        tree = ast.parse(py.read_text(encoding='utf-8'))
-        names = next((ast.literal_eval(n.value) for n in tree.body if isinstance(n, ast.Assign)
-                      and any(getattr(t, 'id', '') == '__all__' for t in n.targets)), [])
-        defs = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+        names, defs = module_exports(py)
         for name in names:
             node = defs.get(name)
             if isinstance(node, ast.ClassDef):
