@@ -439,5 +439,5 @@ def write_idx(t:torch.Tensor, path, compress:bool|None=None) -> Path:
     path = Path(path); arr = np.ascontiguousarray(t.numpy().astype(np.uint8))
     raw = bytes([0, 0, 0x08, arr.ndim]) + struct.pack(f'>{arr.ndim}I', *arr.shape) + arr.tobytes()
     if compress is None: compress = path.suffix == '.gz'
-    path.write_bytes(gzip.compress(raw, mtime=0) if compress else raw)
+    with atomic_path(path) as tmp: tmp.write_bytes(gzip.compress(raw, mtime=0) if compress else raw)
     return path
