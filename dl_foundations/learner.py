@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_learner.ipynb #6291de34
 from __future__ import annotations
-import bisect, copy, math, os, random, re, sys, tempfile, time, warnings
+import bisect, copy, math, os, random, re, sys, time, warnings
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
@@ -13,6 +13,8 @@ import numpy as np
 
 import torch
 import matplotlib.pyplot as plt
+
+from .files import atomic_path
 
 # %% auto #0
 __all__ = ['EVENTS', 'CancelTrainException', 'CancelEpochException', 'CancelBatchException', 'snake_case', 'Callback',
@@ -735,17 +737,11 @@ def _learner_state(learn) -> dict:
 
 def _atomic_save(obj, path) -> Path:
     "torch.save obj into a temporary file beside path, then rename it onto path: path is never half-written."
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.part')
-    try:
-        with os.fdopen(fd, 'wb') as f:
+    with atomic_path(path) as tmp:  # lesson 02a's one atomic writer: any failure, even Ctrl-C, leaves nothing behind
+        with open(tmp, 'wb') as f:
             torch.save(obj, f)
             f.flush(); os.fsync(f.fileno())  # on disk before the rename makes it visible
-        os.replace(tmp, path); tmp = None
-    finally:
-        if tmp is not None: Path(tmp).unlink(missing_ok=True)  # any failure, even Ctrl-C: leave nothing behind
-    return path
+    return Path(path)
 
 def _read_checkpoint(path) -> dict:
     "Read a checkpoint safely (weights_only: no pickled code can run), with errors that name the file."

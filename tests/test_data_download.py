@@ -1,5 +1,5 @@
-"""Loopback tests of `dl_foundations.data`: downloads that fail in every way we know, offline mode, corrupt
-files, unsafe archives, stand-ins and cache invalidation. Nothing here touches the internet: the HTTP server
+"""Loopback tests of the data layer (`dl_foundations.files` and `dl_foundations.data`): downloads that fail
+in every way we know, offline mode, corrupt files, unsafe archives, stand-ins and cache invalidation. Nothing here touches the internet: the HTTP server
 runs in a thread on 127.0.0.1 and every fixture is generated in a temporary folder."""
 import gzip, hashlib, http.server, io, os, socket, struct, tarfile, threading, time, warnings
 from pathlib import Path
@@ -8,8 +8,10 @@ import pytest
 import torch
 
 import dl_foundations.data as data
-from dl_foundations.data import (ChecksumError, DataNotFoundError, DownloadError, RemoteFile, download,
-                                 extract_archive, get_cifar10, get_dogscats, get_mnist, get_nietzsche, write_idx)
+import dl_foundations.files as files
+from dl_foundations.files import (ChecksumError, DataNotFoundError, DownloadError, RemoteFile, download, extract_archive,
+                                  write_idx)
+from dl_foundations.data import get_cifar10, get_dogscats, get_mnist, get_nietzsche
 
 GOOD = os.urandom(200_000)
 GOOD_SHA = hashlib.sha256(GOOD).hexdigest()
@@ -99,16 +101,16 @@ def test_mirror_fallback(server, env):
 
 def test_fetch_downloads_into_writable_data_dir(server, env):
     rf = RemoteFile('thing.bin', [f'{server}/good'], len(GOOD), sha256=GOOD_SHA)
-    path = data.fetch(rf, progress=False)
+    path = files.fetch(rf, progress=False)
     assert path == env/'data'/'thing.bin' and path.read_bytes() == GOOD
-    assert data.fetch(rf) == path  # second time: found locally, no download
+    assert files.fetch(rf) == path  # second time: found locally, no download
 
 
 def test_fetch_into_cache_when_data_dir_read_only(server, env):
     os.chmod(env/'data', 0o555)
     try:
         if os.access(env/'data', os.W_OK): pytest.skip('running as a user who can write anywhere')
-        path = data.fetch(RemoteFile('thing.bin', [f'{server}/good'], len(GOOD), sha256=GOOD_SHA), progress=False)
+        path = files.fetch(RemoteFile('thing.bin', [f'{server}/good'], len(GOOD), sha256=GOOD_SHA), progress=False)
         assert path.parent == env/'cache'/'downloads'
     finally: os.chmod(env/'data', 0o755)
 
@@ -187,14 +189,14 @@ def test_mnist_from_mixed_forms(env, monkeypatch):
     "Each IDX file accepted gzipped or not, each checked against the checksum of the form found."
     monkeypatch.setenv('DL_FOUNDATIONS_OFFLINE', '1')
     _mnist_files(env/'data'/'mnist')
-    files = {}
+    patched = {}
     for key, forms in data.MNIST_FILES.items():
-        files[key] = [RemoteFile(f.name, f.urls, None, sha256=(hashlib.sha256((env/'data'/'mnist'/f.name).read_bytes()).hexdigest()
+        patched[key] = [RemoteFile(f.name, f.urls, None, sha256=(hashlib.sha256((env/'data'/'mnist'/f.name).read_bytes()).hexdigest()
                                                                  if (env/'data'/'mnist'/f.name).exists() else None)) for f in forms]
-    monkeypatch.setattr(data, 'MNIST_FILES', files)
+    monkeypatch.setattr(data, 'MNIST_FILES', patched)
     b = get_mnist()
     assert (len(b.x_train), len(b.x_valid), len(b.x_test)) == (50000, 10000, 10000) and not b.is_stand_in
-    raw = data.read_idx(env/'data'/'mnist'/'train-images-idx3-ubyte')
+    raw = files.read_idx(env/'data'/'mnist'/'train-images-idx3-ubyte')
     assert torch.equal(b.x_valid[0], raw[50000].flatten().float() / 256)
     (env/'data'/'mnist'/'t10k-labels-idx1-ubyte').write_bytes(b'\0\0\x08\x01' + bytes(4))  # corrupt one file
     with pytest.raises(ChecksumError, match='t10k-labels-idx1-ubyte has'):
@@ -225,7 +227,7 @@ def test_cifar_cache_invalidated_when_source_changes(env, monkeypatch):
         caches = list((env/'cache'/'cifar10').glob('*.pt'))
         assert len(caches) == 1 and hashlib.sha256(archive.read_bytes()).hexdigest()[:16] in caches[0].name
     # the cache is used: a second load does not decode again
-    monkeypatch.setattr(data, 'decode_images', lambda *a, **k: pytest.fail('decoded again despite a valid cache'))
+    monkeypatch.setattr(files, 'decode_images', lambda *a, **k: pytest.fail('decoded again despite a valid cache'))
     get_cifar10(n_train=20, n_valid=10)
 
 

@@ -511,7 +511,8 @@ window.addEventListener('load', function () {
 </script>"""
 
 def _num(nb_rel:Path) -> str:
-    m = re.match(r'^(\d+)[a-zA-Z0-9]*_', nb_rel.name)
+    "The lesson number the sidebar shows: '05' for 05_cnn.ipynb, '02a' for 02a_files.ipynb (a lesson inserted after 02)."
+    m = re.match(r'^(\d+[a-zA-Z0-9]*)_', nb_rel.name)
     return m.group(1) if m else ''
 
 def render_page(p:dict, pages:list, body:str, toc:list, cfg:dict) -> str:

@@ -39,7 +39,7 @@ notebooks() {
 # downloaded there by this first pass when the network allows), and with an empty data folder and no
 # network (the generated stand-ins). When the data folder is still empty after the first pass, that pass
 # already was the stand-in path, so it is not run twice.
-has_data() { local d; d=$($BIN/python -c 'from dl_foundations.data import data_dir; print(data_dir())')
+has_data() { local d; d=$($BIN/python -c 'from dl_foundations.files import data_dir; print(data_dir())')
              [ -d "$d" ] && [ -n "$(find "$d" -type f -print -quit 2>/dev/null)" ]; }
 step "every notebook top to bottom, quick mode, on the data folder (nbdev_test skips #| slow and #| full cells)"
 notebooks "pass on the data folder"
