@@ -13,7 +13,7 @@ import torch
 # %% auto #0
 __all__ = ['recorded_figures', 'FIGURE_MIME', 'UNITS', 'TABLE_COLUMNS', 'full_mode', 'mode_name', 'by_mode', 'set_seed',
            'format_value', 'plural', 'hardware_name', 'record_figure', 'load_records', 'reproduction_table',
-           'figures_in_notebook', 'committed_figures_table']
+           'figures_in_notebook', 'lesson_notebooks', 'committed_figures_table']
 
 # %% ../nbs/00_course.ipynb #736b86dc
 _TRUE = {'1', 'true', 'yes', 'on'}
@@ -150,11 +150,15 @@ def figures_in_notebook(path) -> list[dict]:
             if row: rows.append(dict(row, lesson=row.get('lesson') or Path(path).stem))
     return rows
 
+def lesson_notebooks(folder='.') -> list[Path]:
+    "The course's numbered notebooks in `folder` (00_course.ipynb, 02a_files.ipynb, 03_data.ipynb, ...), in order."
+    return sorted(Path(folder).glob('[0-9][0-9]*_*.ipynb'))
+
 def committed_figures_table(folder='.', # the folder of the numbered notebooks, e.g. nbs/
                             skip:tuple=('00_course',), # notebooks whose records are demonstrations
                             mode:str|None='full', # keep only records of this mode (None: all)
                            ) -> str:
     "The reproduction table of the committed notebooks in `folder`, built from their figure records."
-    rows = [r for p in sorted(Path(folder).glob('[0-9][0-9]_*.ipynb')) if p.stem not in skip
+    rows = [r for p in lesson_notebooks(folder) if p.stem not in skip
             for r in figures_in_notebook(p) if mode is None or r.get('mode') == mode]
     return reproduction_table(rows, empty=f'_No {mode + "-mode " if mode else ""}figures are recorded in the committed notebooks yet._')

@@ -19,7 +19,8 @@ SKIP_FLAGS = ('slow', 'full')
 
 def lessons(selected=None):
     "Numbered notebooks in `nbs/`, optionally those whose name starts with one of `selected` (which may name 'index', the home page)."
-    nbs = sorted(p for p in NBS.glob('[0-9][0-9]*_*.ipynb'))
+    from dl_foundations.course import lesson_notebooks
+    nbs = lesson_notebooks(NBS)
     if selected: nbs = [p for p in nbs if any(p.stem.startswith(s) for s in selected)] + [NBS/'index.ipynb'] * ('index' in selected)
     return nbs
 
