@@ -11,6 +11,7 @@ import torch.nn.functional as F
 import matplotlib.pyplot as plt
 
 from .data import data_dir, file_hash, ChecksumError
+from .learner import evaluating
 from .hooks import Hook
 
 # %% auto #0
@@ -99,12 +100,10 @@ def class_activation_map(model:CamModel, # a trained `CamModel`
     "The class activation map of image `x`, upsampled to its size, and the predicted probabilities: returns (cam, probs)."
     if x.ndim != 3: raise ValueError(f"class_activation_map takes one image (channels, height, width); got shape {tuple(x.shape)}")
     device = next(model.parameters()).device
-    was_training = model.training
-    model.eval()
     hook = Hook(model.head, save_output)
     try:
-        with torch.no_grad(): probs = model(x[None].to(device)).exp()[0]  # (n_classes,)
-    finally: hook.remove(); model.train(was_training)
+        with evaluating(model), torch.no_grad(): probs = model(x[None].to(device)).exp()[0]  # (n_classes,)
+    finally: hook.remove()  # the hook goes, and evaluating restores every layer's mode, errors included
     grids = hook.stored[0]  # (n_classes, h, w)
     cam = grids[cls] if cls is not None else (probs[:, None, None] * grids).sum(0)
     cam = F.interpolate(cam[None, None], size=x.shape[-2:], mode='bilinear', align_corners=False)[0, 0]

@@ -11,10 +11,11 @@ import torch
 from torch import nn
 import matplotlib.pyplot as plt
 
-from .learner import Callback
+from .learner import Callback, evaluating
 
 # %% auto #0
-__all__ = ['ListContainer', 'Hook', 'Hooks', 'append_stats', 'stats_to_cpu', 'get_hist', 'get_min', 'ActivationStats']
+__all__ = ['ListContainer', 'Hook', 'Hooks', 'ModelSummary', 'model_summary', 'append_stats', 'stats_to_cpu', 'get_hist',
+           'get_min', 'ActivationStats']
 
 # %% ../nbs/06_cnn_hooks.ipynb #196b06d0
 def _listify(items) -> list:
@@ -90,6 +91,48 @@ class Hooks(ListContainer):
     def remove(self):
         "Unregister every hook."
         for h in getattr(self, 'items', []): h.remove()  # `items` is missing if __init__ failed
+
+# %% ../nbs/06_cnn_hooks.ipynb #7d3b9e41
+def _layers(module:nn.Module):
+    "The layers of `module`: its children, looking inside `nn.ModuleList` and `nn.ModuleDict` (which only hold modules)."
+    for child in module.children():
+        if isinstance(child, (nn.ModuleList, nn.ModuleDict)): yield from _layers(child)
+        else: yield child
+
+def _kind(module:nn.Module) -> str:
+    "A layer's type name; a short `nn.Sequential` of plain layers is named after them, e.g. 'Conv2d+ReLU'."
+    parts = list(module.children()) if isinstance(module, nn.Sequential) else []
+    if parts and len(parts) <= 4 and not any(any(True for _ in m.children()) for m in parts):
+        return '+'.join(type(m).__name__ for m in parts)
+    return type(module).__name__
+
+class ModelSummary:
+    "The result of model_summary: rows of (name, layer type, output shape, parameter count) and the totals."
+    def __init__(self, rows:list, # (name, layer type, output shape, parameter count) per layer
+                 total_params:int, # all parameters of the model
+                 trainable_params:int): # the parameters with requires_grad
+        self.rows, self.total_params, self.trainable_params = rows, total_params, trainable_params
+    def __repr__(self):
+        lines = [f"{'layer':<14}{'type':<30}{'output shape':<20}{'params':>11}", '-' * 75]
+        lines += [f"{name:<14}{kind:<30}{str(shape):<20}{n:>11,}" for name, kind, shape, n in self.rows]
+        lines += ['-' * 75, f"total params: {self.total_params:,} (trainable: {self.trainable_params:,})"]
+        return '\n'.join(lines)
+
+def model_summary(model:nn.Module, # the model to describe
+                  xb:torch.Tensor, # a batch of inputs, on the model's device
+                 ) -> ModelSummary:
+    "Each layer's output shape and parameter count (found with forward hooks, in the order the layers ran), and the totals."
+    names = {m: n for n, m in model.named_modules()}
+    layers = list(_layers(model)) or [model]
+    rows = []
+    def record(hook, module, inp, out):
+        shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
+        rows.append((names[module] or 'model', _kind(module), shape, sum(p.numel() for p in module.parameters())))
+    with evaluating(model), Hooks(layers, record), torch.no_grad(): model(xb)  # modes back, hooks gone, errors included
+    total = sum(p.numel() for p in model.parameters())
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    return ModelSummary(rows, total, trainable)
+
 
 # %% ../nbs/06_cnn_hooks.ipynb #c587b7da
 def append_stats(hook:Hook, module:nn.Module, inp, outp:torch.Tensor,

@@ -8,14 +8,14 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 
-from .learner import Callback
-from .hooks import Hooks
+from .learner import Callback, evaluating
+from .layers import conv
 from .norm import BatchNorm
 
+
 # %% auto #0
-__all__ = ['random_flip', 'random_crop', 'flip_and_crop', 'AugmentCallback', 'ModelSummary', 'model_summary', 'SimpleNet',
-           'ConvNet', 'ConvLayer', 'BnLayer', 'ConvBnNet', 'DeeperConvBnNet', 'ResLayer', 'ResNet', 'BiggerResNet',
-           'tta']
+__all__ = ['random_flip', 'random_crop', 'flip_and_crop', 'AugmentCallback', 'SimpleNet', 'ConvNet', 'ConvBnNet',
+           'DeeperConvBnNet', 'ResLayer', 'ResNet', 'BiggerResNet', 'tta']
 
 # %% ../nbs/10_cifar_resnet.ipynb #e3fdf1e8
 def random_flip(xb:torch.Tensor, # a batch of images, shape (bs, channels, height, width)
@@ -57,43 +57,6 @@ class AugmentCallback(Callback):
     def before_batch(self):
         if self.learn.training: self.learn.xb = self.tfm(self.learn.xb)
 
-# %% ../nbs/10_cifar_resnet.ipynb #8c47700f
-def _layers(module:nn.Module):
-    "The layers of `module`: its children, looking inside `nn.Sequential`/`nn.ModuleList` containers."
-    for child in module.children():
-        if isinstance(child, (nn.Sequential, nn.ModuleList, nn.ModuleDict)): yield from _layers(child)
-        else: yield child
-
-class ModelSummary:
-    "The result of `model_summary`: `rows` of (name, layer type, output shape, parameter count) and the totals."
-    def __init__(self, rows:list, total_params:int, trainable_params:int):
-        self.rows, self.total_params, self.trainable_params = rows, total_params, trainable_params
-    def __repr__(self):
-        lines = [f"{'layer':<16}{'type':<20}{'output shape':<22}{'params':>10}", '-' * 68]
-        lines += [f"{name:<16}{kind:<20}{str(shape):<22}{n:>10,}" for name, kind, shape, n in self.rows]
-        lines += ['-' * 68, f"total params: {self.total_params:,} (trainable: {self.trainable_params:,})"]
-        return '\n'.join(lines)
-
-def model_summary(model:nn.Module, # the model to describe
-                  xb:torch.Tensor, # a batch of inputs, on the model's device
-                 ) -> ModelSummary:
-    "Each layer's output shape and parameter count (found with forward hooks, in the order the layers ran), and the totals."
-    names = {m: n for n, m in model.named_modules()}
-    layers = list(_layers(model)) or [model]
-    rows = []
-    def record(hook, module, inp, out):
-        shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
-        rows.append((names[module] or 'model', type(module).__name__, shape, sum(p.numel() for p in module.parameters())))
-    was_training = model.training
-    model.eval()
-    try:
-        with Hooks(layers, record), torch.no_grad(): model(xb)  # the hooks are removed on leaving, errors included
-    finally:
-        model.train(was_training)
-    total = sum(p.numel() for p in model.parameters())
-    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
-    return ModelSummary(rows, total, trainable)
-
 # %% ../nbs/10_cifar_resnet.ipynb #3473c81d
 class SimpleNet(nn.Module):
     "A fully connected network: flatten the image, then Linear + ReLU per hidden layer and a final Linear."
@@ -118,89 +81,80 @@ class ConvNet(nn.Module):
         for layer in self.layers: x = F.relu(layer(x))
         return self.out(self.pool(x).flatten(1))  # (bs, c)
 
-# %% ../nbs/10_cifar_resnet.ipynb #23319684
-class ConvLayer(nn.Module):
-    "A padded convolution (padding ks//2, so stride 1 keeps the size and stride 2 halves it) followed by a ReLU."
-    def __init__(self, ni:int, nf:int, # input and output channels
-                 stride:int=2, ks:int=3): # stride and kernel size
-        super().__init__()
-        self.conv = nn.Conv2d(ni, nf, kernel_size=ks, stride=stride, padding=ks // 2)
-    def forward(self, x): return F.relu(self.conv(x))
-
-# %% ../nbs/10_cifar_resnet.ipynb #0a498147
-class BnLayer(nn.Module):
-    "The lecture's layer: padded convolution (no bias), ReLU, then the course's `BatchNorm` (its `mults`, `adds` are `m`, `a`)."
-    def __init__(self, ni:int, nf:int, # input and output channels
-                 stride:int=2, ks:int=3, # stride and kernel size of the convolution
-                 mom:float=0.1, # weight of the newest batch in the running statistics
-                 eps:float=1e-5): # added to the variance before the square root
-        super().__init__()
-        self.conv = nn.Conv2d(ni, nf, kernel_size=ks, stride=stride, padding=ks // 2, bias=False)
-        self.bn = BatchNorm(nf, mom=mom, eps=eps)
-    def forward(self, x): return self.bn(F.relu(self.conv(x)))  # (bs, nf, h/stride, w/stride)
-
 # %% ../nbs/10_cifar_resnet.ipynb #5650c10e
 class ConvBnNet(nn.Module):
-    "A 5x5 stride-1 first convolution, then stride-2 `BnLayer`s, adaptive max pooling and a linear classifier."
-    def __init__(self, layers:list, # channels after the first conv and after each BnLayer, e.g. [10, 20, 40, 80, 160]
+    "A 5x5 stride-1 first convolution, then stride-2 BatchNorm conv blocks, adaptive max pooling and a linear classifier."
+    def __init__(self, layers:list, # channels after the first conv and after each block, e.g. [10, 20, 40, 80, 160]
                  c:int): # number of classes
         super().__init__()
-        self.conv1 = nn.Conv2d(3, layers[0], kernel_size=5, stride=1, padding=2)
-        self.layers = nn.ModuleList([BnLayer(n_in, n_out) for n_in, n_out in zip(layers[:-1], layers[1:])])
+        self.conv1 = conv(3, layers[0], ks=5, stride=1, act=None)  # (bs, layers[0], 32, 32)
+        self.layers = nn.ModuleList([conv(n_in, n_out, ks=3, stride=2, act=nn.ReLU, norm=BatchNorm)  # the lecture's BnLayer
+                                     for n_in, n_out in zip(layers[:-1], layers[1:])])
         self.out = nn.Linear(layers[-1], c)
     def forward(self, x):
         x = self.conv1(x)
         for layer in self.layers: x = layer(x)
         return self.out(F.adaptive_max_pool2d(x, 1).flatten(1))
 
+
 # %% ../nbs/10_cifar_resnet.ipynb #d810c4e1
 class DeeperConvBnNet(ConvBnNet):
-    "ConvBnNet with twice the depth: each stride-2 `BnLayer` is followed by a stride-1 `BnLayer`."
-    def __init__(self, layers:list, c:int):
+    "ConvBnNet with twice the depth: each stride-2 BatchNorm conv block is followed by a stride-1 one."
+    def __init__(self, layers:list, # channels after the first conv and after each pair of blocks
+                 c:int): # number of classes
         super().__init__(layers, c)
-        self.layers2 = nn.ModuleList([BnLayer(n, n, stride=1) for n in layers[1:]])
+        self.layers2 = nn.ModuleList([conv(n, n, ks=3, stride=1, act=nn.ReLU, norm=BatchNorm) for n in layers[1:]])
     def forward(self, x):
         x = self.conv1(x)
         for layer, layer2 in zip(self.layers, self.layers2): x = layer2(layer(x))
         return self.out(F.adaptive_max_pool2d(x, 1).flatten(1))
 
+
 # %% ../nbs/10_cifar_resnet.ipynb #e17ac84a
-class ResLayer(BnLayer):
-    "A residual `BnLayer`: returns `x + BnLayer(x)` (use stride 1 and ni == nf so the shapes match)."
-    def forward(self, x): return x + super().forward(x)
+class ResLayer(nn.Module):
+    "A residual layer: x + block(x), the block a stride-1 conv + ReLU + BatchNorm (the lecture's BnLayer)."
+    def __init__(self, ni:int, # channels in and out (the same, so that x + block(x) fits)
+                 ks:int=3): # kernel size of the convolution
+        super().__init__()
+        self.block = conv(ni, ni, ks=ks, stride=1, act=nn.ReLU, norm=BatchNorm)
+    def forward(self, x): return x + self.block(x)  # (bs, ni, h, w)
 
 class ResNet(nn.Module):
-    "5x5 first conv, then per group a stride-2 `BnLayer` and two residual `ResLayer`s; adaptive max pool and a linear classifier."
+    "5x5 first conv, then per group a stride-2 BatchNorm conv block and two ResLayers; adaptive max pool, linear classifier."
     def __init__(self, layers:list, # channels after the first conv and after each group, e.g. [10, 20, 40, 80, 160]
                  c:int): # number of classes
         super().__init__()
-        self.conv1 = nn.Conv2d(3, layers[0], kernel_size=5, stride=1, padding=2)
-        self.layers = nn.ModuleList([BnLayer(n_in, n_out) for n_in, n_out in zip(layers[:-1], layers[1:])])
-        self.layers2 = nn.ModuleList([ResLayer(n, n, stride=1) for n in layers[1:]])
-        self.layers3 = nn.ModuleList([ResLayer(n, n, stride=1) for n in layers[1:]])
+        self.conv1 = conv(3, layers[0], ks=5, stride=1, act=None)
+        self.layers = nn.ModuleList([conv(n_in, n_out, ks=3, stride=2, act=nn.ReLU, norm=BatchNorm)
+                                     for n_in, n_out in zip(layers[:-1], layers[1:])])
+        self.layers2 = nn.ModuleList([ResLayer(n) for n in layers[1:]])
+        self.layers3 = nn.ModuleList([ResLayer(n) for n in layers[1:]])
         self.out = nn.Linear(layers[-1], c)
     def forward(self, x):
         x = self.conv1(x)
         for layer, layer2, layer3 in zip(self.layers, self.layers2, self.layers3): x = layer3(layer2(layer(x)))
         return self.out(F.adaptive_max_pool2d(x, 1).flatten(1))
 
+
 # %% ../nbs/10_cifar_resnet.ipynb #f3409d31
 class BiggerResNet(nn.Module):
-    "The lecture's bigger ResNet: a 7x7 `BnLayer` first, per group a stride-2 `BnLayer` + two `ResLayer`s, dropout before the classifier."
+    "The lecture's bigger ResNet: a 7x7 BatchNorm conv block first, per group a stride-2 block + two ResLayers, dropout."
     def __init__(self, layers:list, # channels after the first layer and after each group, e.g. [16, 32, 64, 128, 256]
                  c:int, # number of classes
                  p:float=0.2): # dropout probability before the linear layer
         super().__init__()
-        self.conv1 = BnLayer(3, layers[0], stride=1, ks=7)
-        self.layers = nn.ModuleList([BnLayer(n_in, n_out) for n_in, n_out in zip(layers[:-1], layers[1:])])
-        self.layers2 = nn.ModuleList([ResLayer(n, n, stride=1) for n in layers[1:]])
-        self.layers3 = nn.ModuleList([ResLayer(n, n, stride=1) for n in layers[1:]])
+        self.conv1 = conv(3, layers[0], ks=7, stride=1, act=nn.ReLU, norm=BatchNorm)
+        self.layers = nn.ModuleList([conv(n_in, n_out, ks=3, stride=2, act=nn.ReLU, norm=BatchNorm)
+                                     for n_in, n_out in zip(layers[:-1], layers[1:])])
+        self.layers2 = nn.ModuleList([ResLayer(n) for n in layers[1:]])
+        self.layers3 = nn.ModuleList([ResLayer(n) for n in layers[1:]])
         self.drop = nn.Dropout(p)
         self.out = nn.Linear(layers[-1], c)
     def forward(self, x):
         x = self.conv1(x)
         for layer, layer2, layer3 in zip(self.layers, self.layers2, self.layers3): x = layer3(layer2(layer(x)))
         return self.out(self.drop(F.adaptive_max_pool2d(x, 1).flatten(1)))
+
 
 # %% ../nbs/10_cifar_resnet.ipynb #7a114d11
 def tta(learn, # a trained Learner
@@ -211,15 +165,11 @@ def tta(learn, # a trained Learner
     if n < 0: raise ValueError(f"tta: n is the number of augmented copies and cannot be negative; got n={n}")
     model, dl = learn.model, dl if dl is not None else learn.dls.valid
     device = next(model.parameters()).device
-    was_training = model.training
-    model.eval()
     probs, targets = [], []
-    try:
-        with torch.no_grad():
-            for xb, yb in dl:
-                xb = xb.to(device)
-                p = model(xb).softmax(-1)
-                for _ in range(n): p = p + model(tfm(xb)).softmax(-1)
-                probs.append((p / (n + 1)).cpu()); targets.append(yb.cpu())
-    finally: model.train(was_training)
+    with evaluating(model), torch.no_grad():  # each layer's mode is restored afterwards, errors included
+        for xb, yb in dl:
+            xb = xb.to(device)
+            p = model(xb).softmax(-1)
+            for _ in range(n): p = p + model(tfm(xb)).softmax(-1)
+            probs.append((p / (n + 1)).cpu()); targets.append(yb.cpu())
     return torch.cat(probs), torch.cat(targets)
