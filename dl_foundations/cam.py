@@ -10,7 +10,7 @@ from torch import nn
 import torch.nn.functional as F
 import matplotlib.pyplot as plt
 
-from .data import data_dir, file_hash, ChecksumError
+from .files import data_dir, file_hash, ChecksumError
 from .learner import evaluating
 from .hooks import Hook
 
