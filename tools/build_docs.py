@@ -391,7 +391,7 @@ a { color: var(--accent); text-decoration: none; } a:hover { text-decoration: un
 .sidebar li a { display: block; padding: .3rem .6rem; border-radius: .3rem; color: var(--ink); }
 .sidebar li a:hover { background: #eef4fc; text-decoration: none; }
 .sidebar li.active a { background: #e1ecfb; color: var(--accent); font-weight: 600; }
-.sidebar .num { display: inline-block; width: 1.7rem; color: var(--muted); font-variant-numeric: tabular-nums; }
+.sidebar .num { display: inline-block; min-width: 1.7rem; padding-right: 0.3rem; color: var(--muted); font-variant-numeric: tabular-nums; }
 .toc h2 { font-size: .8rem; text-transform: uppercase; letter-spacing: .05em; color: var(--muted); margin: 0 0 .5rem; }
 .toc li.h3 { padding-left: .8rem; } .toc a { color: var(--muted); display: block; padding: .15rem 0; }
 main { min-width: 0; padding: 1.5rem 0 4rem; }
