@@ -11,16 +11,20 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['recorded_figures', 'FIGURE_MIME', 'UNITS', 'TABLE_COLUMNS', 'full_mode', 'mode_name', 'by_mode', 'set_seed',
-           'format_value', 'plural', 'hardware_name', 'record_figure', 'load_records', 'reproduction_table',
+__all__ = ['recorded_figures', 'FIGURE_MIME', 'UNITS', 'TABLE_COLUMNS', 'env_flag', 'full_mode', 'mode_name', 'by_mode',
+           'set_seed', 'format_value', 'plural', 'hardware_name', 'record_figure', 'load_records', 'reproduction_table',
            'figures_in_notebook', 'lesson_notebooks', 'committed_figures_table']
 
 # %% ../nbs/00_course.ipynb #736b86dc
 _TRUE = {'1', 'true', 'yes', 'on'}
 
+def env_flag(name:str) -> bool:
+    "True when the environment variable `name` is set to 1, true, yes or on (in any case); False when unset or anything else."
+    return os.environ.get(name, '').strip().lower() in _TRUE
+
 def full_mode() -> bool:
     "True when `DL_FOUNDATIONS_FULL` asks for the lecture's full experiment, False for quick mode."
-    return os.environ.get('DL_FOUNDATIONS_FULL', '').strip().lower() in _TRUE
+    return env_flag('DL_FOUNDATIONS_FULL')
 
 def mode_name(full:bool|None=None) -> str:
     "'full' or 'quick', for labels and the reproduction table."

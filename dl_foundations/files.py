@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .course import full_mode
+from .course import full_mode, env_flag
 
 # %% auto #0
 __all__ = ['IMAGE_SUFFIXES', 'data_dir', 'cache_dir', 'is_offline', 'download_dir', 'shown_path', 'DownloadError',
@@ -34,7 +34,7 @@ def cache_dir() -> Path:
 
 def is_offline() -> bool:
     "True when `DL_FOUNDATIONS_OFFLINE` forbids every network access."
-    return os.environ.get('DL_FOUNDATIONS_OFFLINE', '').strip().lower() in {'1', 'true', 'yes', 'on'}
+    return env_flag('DL_FOUNDATIONS_OFFLINE')
 
 def _is_writable(folder:Path) -> bool:
     "Can we create files in `folder` (creating it if needed)?"
@@ -199,7 +199,7 @@ class RemoteFile:
 
 def large_downloads_allowed() -> bool:
     "May a file marked `large` be downloaded? Yes in full mode, or when `DL_FOUNDATIONS_DOWNLOAD_LARGE=1` asks for it."
-    return full_mode() or os.environ.get('DL_FOUNDATIONS_DOWNLOAD_LARGE', '').strip().lower() in {'1', 'true', 'yes', 'on'}
+    return full_mode() or env_flag('DL_FOUNDATIONS_DOWNLOAD_LARGE')
 
 def _candidates(name:str, subdir:str|None):
     "Places where a file called `name` may already be, in order of preference."
