@@ -22,15 +22,18 @@ __all__ = ['IMAGE_SUFFIXES', 'data_dir', 'cache_dir', 'is_offline', 'download_di
            'archive_image_folder', 'read_idx', 'write_idx']
 
 # %% ../nbs/02a_files.ipynb #1f10f48d
+def _env_folder(var:str, default:str) -> Path:
+    "The folder the environment variable `var` names (with ~ expanded), else `~/.cache/dl_foundations/<default>`."
+    env = os.environ.get(var, '').strip()
+    return Path(env).expanduser() if env else Path.home()/'.cache'/'dl_foundations'/default
+
 def data_dir() -> Path:
     "The folder where the course looks for (and downloads) data files: `$DL_FOUNDATIONS_DATA`, default `~/.cache/dl_foundations/data`."
-    env = os.environ.get('DL_FOUNDATIONS_DATA', '').strip()
-    return Path(env).expanduser() if env else Path.home()/'.cache'/'dl_foundations'/'data'
+    return _env_folder('DL_FOUNDATIONS_DATA', 'data')
 
 def cache_dir() -> Path:
     "The folder for decoded-tensor caches and extracted archives: `$DL_FOUNDATIONS_CACHE`, default `~/.cache/dl_foundations/cache`."
-    env = os.environ.get('DL_FOUNDATIONS_CACHE', '').strip()
-    return Path(env).expanduser() if env else Path.home()/'.cache'/'dl_foundations'/'cache'
+    return _env_folder('DL_FOUNDATIONS_CACHE', 'cache')
 
 def is_offline() -> bool:
     "True when `DL_FOUNDATIONS_OFFLINE` forbids every network access."
