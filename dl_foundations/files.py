@@ -4,7 +4,7 @@
 
 # %% ../nbs/02a_files.ipynb #32d23dcd
 from __future__ import annotations
-import gzip, hashlib, io, os, shutil, struct, tarfile, tempfile, urllib.error, urllib.request, zipfile
+import gzip, hashlib, io, os, shutil, struct, tarfile, tempfile, time, urllib.error, urllib.request, zipfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -276,6 +276,8 @@ def _archive_members(archive:Path):
                 raise ValueError(f"{shown_path(archive)} contains {m.name!r}, which is not a regular file or folder; refusing to extract it.")
             yield p, m.isdir(), (lambda m=m: tar.extractfile(m))
 
+_STALE_AFTER_S = 24 * 3600  # a temporary extraction folder this old belongs to no running process
+
 def extract_archive(archive, # a .tar, .tar.gz/.tgz or .zip file
                     dest=None, # the folder to create; default: under the cache, by checksum
                    ) -> Path:
@@ -289,7 +291,8 @@ def extract_archive(archive, # a .tar, .tar.gz/.tgz or .zip file
     dest = Path(dest)
     if dest.is_dir(): return dest  # only a complete extraction is ever renamed to `dest`
     dest.parent.mkdir(parents=True, exist_ok=True)
-    for old in dest.parent.glob(f'.{dest.name}.*.tmp'): shutil.rmtree(old, ignore_errors=True)  # leftovers of interrupted runs
+    for old in dest.parent.glob(f'.{dest.name}.*.tmp'):  # what a killed run left; a younger one may be another process's, still at work
+        if time.time() - old.stat().st_mtime > _STALE_AFTER_S: shutil.rmtree(old, ignore_errors=True)
     try:
         with atomic_path(dest, folder=True) as tmp:
             root = tmp.resolve()
