@@ -20,19 +20,13 @@ import argparse, base64, configparser, difflib, json, os, re, subprocess, sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-_DIR = re.compile(r'^\s*#\s*\|\s?(.*)$')
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from build_docs import split_directives, _false  # the offline site's reader of `#| key: value` lines: one reader for both
 
 def directives(src:str) -> tuple[dict, str]:
-    lines, opts, i = src.splitlines(), {}, 0
-    while i < len(lines) and (_DIR.match(lines[i]) or not lines[i].strip()):
-        m = _DIR.match(lines[i])
-        if m:
-            k, _, v = m.group(1).partition(':')
-            opts[k.strip()] = v.strip().lower() or True
-        i += 1
-    return opts, '\n'.join(lines[i:]).strip('\n')
-
-def _false(v): return str(v).lower() in ('false', 'no', '0')
+    "A code cell's `#| key: value` options and the rest of its source, without blank lines at either end."
+    opts, code = split_directives(src)
+    return opts, code.strip('\n')
 
 def fix_links(md:str, nbs_rel:str) -> str:
     "Relative links/images (as seen from nbs/) as seen from the repository root."
