@@ -13,7 +13,8 @@ import torch
 import torch.nn.functional as F
 
 from dl_foundations.course import set_seed
-from dl_foundations.learner import Learner, AvgStatsCallback, accuracy
+from dl_foundations.learner import Learner
+from dl_foundations.training import AvgStatsCallback, accuracy
 from dl_foundations.layers import BatchTransformCallback, view_tfm
 from common import mnist_dls, lecture_cnn
 

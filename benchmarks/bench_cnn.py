@@ -13,7 +13,8 @@ import torch.nn.functional as F
 
 from dl_foundations.course import set_seed
 from common import mnist_dls, lecture_cnn
-from dl_foundations.learner import Learner, AvgStatsCallback, accuracy, ParamScheduler, sched_cos, combine_scheds
+from dl_foundations.learner import Learner
+from dl_foundations.training import AvgStatsCallback, accuracy, ParamScheduler, sched_cos, combine_scheds
 from dl_foundations.layers import DeviceCallback, BatchTransformCallback, view_tfm, default_device
 
 def make_model():

@@ -20,7 +20,8 @@ import torch.nn.functional as F
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from dl_foundations.course import set_seed
 from common import mnist_dls, lecture_cnn
-from dl_foundations.learner import Learner, AvgStatsCallback, accuracy
+from dl_foundations.learner import Learner
+from dl_foundations.training import AvgStatsCallback, accuracy
 from dl_foundations.layers import DeviceCallback, BatchTransformCallback, view_tfm, default_device
 from dl_foundations.hooks import ActivationStats
 

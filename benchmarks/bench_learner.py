@@ -22,7 +22,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from common import mnist_dls
-from dl_foundations.learner import Learner, AvgStatsCallback, ParamScheduler, accuracy, sched_one_cycle
+from dl_foundations.learner import Learner
+from dl_foundations.training import AvgStatsCallback, ParamScheduler, accuracy, sched_one_cycle
 
 def get_model(seed=0):
     torch.manual_seed(seed)

@@ -11,7 +11,8 @@ import torch
 import torch.nn.functional as F
 
 from dl_foundations.course import set_seed
-from dl_foundations.learner import Learner, AvgStatsCallback, accuracy, ParamScheduler, sched_one_cycle
+from dl_foundations.learner import Learner
+from dl_foundations.training import AvgStatsCallback, accuracy, ParamScheduler, sched_one_cycle
 from dl_foundations.layers import DeviceCallback, BatchTransformCallback, view_tfm, default_device
 from dl_foundations.scaling import MixedPrecision
 from common import mnist_dls, lecture_cnn

@@ -11,7 +11,8 @@ import torch
 from torch import nn
 import matplotlib.pyplot as plt
 
-from .learner import Callback, evaluating
+from .callbacks import Callback
+from .learner import evaluating
 
 # %% auto #0
 __all__ = ['ListContainer', 'Hook', 'Hooks', 'ModelSummary', 'model_summary', 'append_stats', 'stats_to_cpu', 'get_hist',

@@ -10,7 +10,7 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 
-from .learner import Callback
+from .callbacks import Callback
 
 # %% auto #0
 __all__ = ['Lambda', 'flatten', 'default_device', 'DeviceCallback', 'view_tfm', 'BatchTransformCallback', 'GeneralRelu', 'conv',

@@ -12,7 +12,8 @@ import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
 
 from .data import Dataset, DataLoader, collate
-from .learner import Callback, AvgStatsCallback
+from .callbacks import Callback
+from .training import AvgStatsCallback
 
 # %% auto #0
 __all__ = ['is_main_process', 'CheckpointCallback', 'MixedPrecision', 'DistributedBatches', 'DistributedCallback']

@@ -9,7 +9,8 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 
-from .learner import Callback, evaluating
+from .callbacks import Callback
+from .learner import evaluating
 
 # %% auto #0
 __all__ = ['CharVocab', 'LMDataLoader', 'detach_state', 'RNNCell', 'CellLoop', 'GRUCell', 'CharRNN', 'StatefulLMCallback',

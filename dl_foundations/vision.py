@@ -8,7 +8,8 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 
-from .learner import Callback, evaluating
+from .callbacks import Callback
+from .learner import evaluating
 from .layers import conv
 from .norm import BatchNorm
 

@@ -191,7 +191,8 @@ def test_math_becomes_mathml_outside_code():
 
 def test_classes_render_as_classes():
     import docs_showdoc
-    from dl_foundations.learner import Callback, Learner, CancelBatchException
+    from dl_foundations.callbacks import Callback, CancelBatchException
+    from dl_foundations.learner import Learner
     from dl_foundations.norm import BatchNormFunction
     def sig(o): return docs_showdoc.ClassAwareRenderer(o)._repr_markdown_()
     assert 'class Callback():' in sig(Callback), sig(Callback)

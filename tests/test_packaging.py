@@ -64,7 +64,7 @@ def test_wheel_installs_beside_the_newest_fastcore_and_trains(wheel, tmp_path):
     code = ("import dl_foundations, importlib, fastcore, torch; "
             f"mods = [importlib.import_module('dl_foundations.' + m) for m in {present!r}]; "
             "from dl_foundations.data import DataLoaders; "
-            "from dl_foundations.learner import Learner, AvgStatsCallback, accuracy; "
+            "from dl_foundations.learner import Learner; from dl_foundations.training import AvgStatsCallback, accuracy; "
             "torch.manual_seed(0); x = torch.randn(256, 20); y = (x[:, 0] > 0).long(); "
             "dls = DataLoaders.from_tensors(x[:192], y[:192], x[192:], y[192:], bs=32); "
             "learn = Learner(torch.nn.Linear(20, 2), dls, torch.nn.functional.cross_entropy, lr=0.5, "
