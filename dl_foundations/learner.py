@@ -416,9 +416,12 @@ _MOVED = {**dict.fromkeys(('EVENTS', 'snake_case'), 'callbacks'),  # lesson 01 (
           **dict.fromkeys(('accuracy', 'AvgStats', 'AvgStatsCallback', 'progress_wanted', 'ProgressCallback', 'sched_lin', 'sched_cos',
                            'sched_no', 'sched_exp', 'combine_scheds', 'sched_one_cycle', 'sched_sgdr', 'ParamScheduler'), 'training')}
 
-def __getattr__(name:str):
-    # Python calls a module's __getattr__ only for a name the module lacks (PEP 562): here, one that moved
+def _moved_name(name:str):
+    "The object a name that moved to another module stands for, with a warning that says where it went."
     if name not in _MOVED: raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     warnings.warn(f"`{name}` moved from dl_foundations.learner to dl_foundations.{_MOVED[name]}: "
                   f"write `from dl_foundations.{_MOVED[name]} import {name}`.", DeprecationWarning, stacklevel=2)
     return getattr(importlib.import_module(f'dl_foundations.{_MOVED[name]}'), name)
+
+__getattr__ = _moved_name  # Python calls a module's __getattr__ only for a name the module lacks (PEP 562)
+
