@@ -14,8 +14,8 @@ import torch
 import matplotlib.pyplot as plt
 
 from .files import atomic_path
-from .callbacks import (Callback, HasCallbacks, CancelTrainException, CancelEpochException,
-                                      CancelBatchException, _as_callback, _listify, _len_or_none)
+from .callbacks import Callback, HasCallbacks, CancelTrainException, CancelEpochException, CancelBatchException
+from .callbacks import _as_callback, _listify, _len_or_none  # the helpers HasCallbacks uses, for fit's own callbacks
 
 # %% auto #0
 __all__ = ['evaluating', 'TrainEvalCallback', 'Recorder', 'Learner', 'LRFinder']
