@@ -24,7 +24,7 @@ _CANCELS = (CancelTrainException, CancelEpochException, CancelBatchException)
 # %% ../nbs/01_callbacks.ipynb #6cc9c211
 EVENTS = ('before_fit', 'before_epoch', 'before_train', 'before_validate', 'before_batch', 'after_pred', 'after_loss',
           'after_backward', 'after_step', 'after_batch', 'after_epoch', 'after_fit',
-          'after_cancel_train', 'after_cancel_epoch', 'after_cancel_batch')
+          'after_cancel_train', 'after_cancel_epoch', 'after_cancel_batch', 'before_predict', 'after_predict')
 
 def snake_case(name:str) -> str:
     "'AvgStats' -> 'avg_stats', 'LRFinder' -> 'lr_finder'."

@@ -13,8 +13,9 @@ import torch.nn.functional as F
 from .callbacks import Callback
 
 # %% auto #0
-__all__ = ['Lambda', 'flatten', 'default_device', 'DeviceCallback', 'view_tfm', 'BatchTransformCallback', 'GeneralRelu', 'conv',
-           'get_cnn_layers', 'get_cnn_model', 'kaiming_std', 'kaiming_normal', 'kaiming_uniform', 'init_cnn']
+__all__ = ['Lambda', 'flatten', 'default_device', 'to_device', 'DeviceCallback', 'view_tfm', 'BatchTransformCallback',
+           'GeneralRelu', 'conv', 'get_cnn_layers', 'get_cnn_model', 'kaiming_std', 'kaiming_normal', 'kaiming_uniform',
+           'init_cnn']
 
 # %% ../nbs/05_cnn.ipynb #260f4f24
 class Lambda(nn.Module):
@@ -50,15 +51,23 @@ def _check_device(device) -> torch.device:
         raise ValueError(f"device 'mps' was asked for but MPS is not available here; leave `device` out to use the best available one")
     return device
 
+def to_device(o, device:torch.device):
+    "o moved to device: a tensor, or the tensors inside a tuple, list or dict (a batch with several inputs)."
+    if isinstance(o, torch.Tensor): return o.to(device)
+    if isinstance(o, (tuple, list)): return type(o)(to_device(v, device) for v in o)
+    if isinstance(o, dict): return {k: to_device(v, device) for k, v in o.items()}
+    return o
+
 class DeviceCallback(Callback):
-    "Move the model to `device` when fitting starts and every batch before it is used."
+    "Move the model to `device` when fitting (or predicting) starts, and every batch before it is used."
     order = -10  # before every other callback, so they all see batches already on the device
     def __init__(self, device=None): # a torch.device or a name ('cuda', 'mps', 'cpu'); None: the best here
         self.device = default_device() if device is None else _check_device(device)
     def before_fit(self): self.learn.model.to(self.device)
+    before_predict = before_fit
     def before_batch(self):
-        self.learn.xb = self.learn.xb.to(self.device)
-        self.learn.yb = self.learn.yb.to(self.device)
+        learn = self.learn
+        learn.xb, learn.yb = to_device(learn.xb, self.device), to_device(learn.yb, self.device)
 
 # %% ../nbs/05_cnn.ipynb #4c31f9c1
 def view_tfm(*shape:int):

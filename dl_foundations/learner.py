@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_learner.ipynb #6291de34
 from __future__ import annotations
-import copy, importlib, math, os, random, warnings
+import copy, math, os, random, warnings
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -32,6 +32,11 @@ def evaluating(model:torch.nn.Module, # the model to put in eval mode inside the
         for m, mode in modes: m.training = mode  # the flag itself: a model's own train() override must not re-decide
 
 # %% ../nbs/04_learner.ipynb #7abe5e8a
+def _frozen_with_stats(m:torch.nn.Module) -> bool:
+    "Is m a layer whose own parameters are all frozen and that keeps running statistics in buffers, like a frozen BatchNorm?"
+    params = list(m.parameters(recurse=False))
+    return bool(params) and not any(p.requires_grad for p in params) and next(m.buffers(recurse=False), None) is not None
+
 class TrainEvalCallback(Callback):
     "Puts the model in train() mode for training batches and keeps the counters n_iter and pct_train."
     order = -20
@@ -42,6 +47,8 @@ class TrainEvalCallback(Callback):
         self.learn.pct_train = self.epoch / self.n_epochs
     def before_train(self):
         self.model.train()
+        for m in self.model.modules():  # a frozen layer with running statistics (BatchNorm) keeps them as they are
+            if _frozen_with_stats(m): m.eval()
         self._n_batches = _len_or_none(self.dl)
     def after_batch(self):
         learn = self.learn  # per-batch events read the learner directly: cheaper than the `__getattr__` fallback
@@ -116,6 +123,40 @@ def _check_dls(dls):
         if not (part == 'valid' and dl is None) and not hasattr(dl, '__iter__'):
             raise TypeError(f"`dls.{part}` must be an iterable of (xb, yb) batches, got {type(dl).__name__}.")
 
+def _check_lr(lr):
+    "lr as the Learner keeps it: one number, or a list with one per parameter group."
+    if isinstance(lr, (list, tuple, np.ndarray)):
+        if len(lr) == 0: raise ValueError("lr is empty: give one learning rate, or one per parameter group.")
+        return [float(v) for v in lr]
+    return lr
+
+def _split_batch(batch, where:str):
+    "A batch's (xb, yb), with a clear error when it is not a pair."
+    try: xb, yb = batch
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"Each batch of {where} must be a pair (xb, yb); got a {type(batch).__name__}.") from e
+    return xb, yb
+
+def _plain_model(model:torch.nn.Module) -> torch.nn.Module:
+    "The model itself, also when it is wrapped: to train in several processes (DistributedDataParallel, lesson 12) or by torch.compile."
+    while True:
+        if isinstance(model, torch.nn.parallel.DistributedDataParallel): model = model.module
+        elif isinstance(getattr(model, '_orig_mod', None), torch.nn.Module): model = model._orig_mod  # torch.compile's wrapper
+        else: return model
+
+def _to_cpu(o):
+    "Tensors (also inside tuples and lists) detached and on the CPU; anything else as it is."
+    if isinstance(o, torch.Tensor): return o.detach().cpu()
+    if isinstance(o, (tuple, list)): return type(o)(_to_cpu(v) for v in o)
+    return o
+
+def _concat(batches:list):
+    "Per-batch tensors (or tuples of them) joined along the batch dimension; anything else as a list."
+    if not batches: return torch.empty(0)
+    if all(isinstance(b, torch.Tensor) for b in batches): return torch.cat(batches)
+    if all(isinstance(b, (tuple, list)) for b in batches): return type(batches[0])(_concat(list(bs)) for bs in zip(*batches))
+    return batches
+
 def _checked_loss(loss_func, pred, yb):
     "The loss of the first batch, with a clear message when output and targets do not fit the loss function."
     name = getattr(loss_func, '__name__', type(loss_func).__name__)
@@ -142,17 +183,18 @@ class Learner(HasCallbacks):
     def __init__(self, model:torch.nn.Module, # the model to train
                  dls, # .train and .valid iterables of (xb, yb) batches (.valid may be None)
                  loss_func, # loss_func(pred, yb) -> a scalar tensor
-                 lr:float=1e-2, # learning rate for the optimizer
+                 lr:float|list=1e-2, # learning rate for the optimizer: one for all parameter groups, or a list with one per group
                  cbs=None, # callbacks (instances or classes), added to default_cbs
                  opt_func=torch.optim.SGD, # opt_func(params, lr=lr) makes the optimizer
+                 splitter=None, # splitter(model) -> a list of parameter lists, one per group; None: one group
                 ):
         _check_dls(dls)
-        self.model, self.dls, self.loss_func, self.opt_func = model, dls, loss_func, opt_func
-        self.opt, self._opt_model, self._lr, self.grad_scaler = None, None, lr, None
+        self.model, self.dls, self.loss_func, self.opt_func, self.splitter = model, dls, loss_func, opt_func, splitter
+        self.opt, self._opt_model, self._lr, self.grad_scaler = None, None, _check_lr(lr), None
         super().__init__()  # no callbacks yet: the defaults and cbs are added last, once the attributes they read exist
         self.logger = print  # where `AvgStatsCallback` writes its per-epoch line (`ProgressCallback` redirects it)
         self.training, self.epoch, self.n_epochs, self.iter, self.n_iter, self.pct_train = False, 0, 0, 0, 0, 0.
-        self.start_epoch = self.epochs_done = 0
+        self.start_epoch = self.epochs_done = self.n_frozen = 0
         self.xb = self.yb = self.pred = self.loss = self.dl = None
         user = [_as_callback(cb) for cb in _listify(cbs)]
         names = {cb.name for cb in user}
@@ -161,21 +203,68 @@ class Learner(HasCallbacks):
     @property
     def lr(self) -> float:
         "The optimizer's learning rate (its last parameter group's) once there is one, else the one create_opt will use."
-        return self._lr if self.opt is None else self.opt.param_groups[-1]['lr']
+        if self.opt is not None: return self.opt.param_groups[-1]['lr']
+        return self._lr[-1] if isinstance(self._lr, list) else self._lr
     @lr.setter
-    def lr(self, value:float):
-        self._lr = value
+    def lr(self, value:float|list):
+        self._lr = _check_lr(value)
         if self.opt is not None:
-            for group in self.opt.param_groups: group['lr'] = value
+            for group, lr in zip(self.opt.param_groups, self._group_lrs(len(self.opt.param_groups))): group['lr'] = lr
+    def _group_lrs(self, n_groups:int) -> list[float]:
+        if not isinstance(self._lr, list): return [self._lr] * n_groups
+        if len(self._lr) != n_groups:
+            raise ValueError(f"lr has {len(self._lr)} values for {n_groups} parameter group(s): give one lr, or one per group "
+                             f"(the groups come from the Learner's splitter).")
+        return self._lr
+
+    def parameter_groups(self) -> list[list[torch.nn.Parameter]]:
+        "The model's parameters in groups, as `splitter` splits them (one group without a splitter); each parameter in exactly one."
+        model = _plain_model(self.model)
+        if self.splitter is None: return [list(model.parameters())]
+        groups = [list(g) for g in self.splitter(model)]
+        owner = {}
+        for i, group in enumerate(groups):
+            for p in group:
+                if id(p) in owner: raise ValueError(f"The splitter put a parameter in group {owner[id(p)]} and in group {i}: "
+                                                    f"each parameter must be in exactly one group.")
+                owner[id(p)] = i
+        left_out = [name for name, p in model.named_parameters() if id(p) not in owner]
+        if left_out: raise ValueError(f"The splitter left {len(left_out)} parameter(s) out of every group ({', '.join(left_out[:3])}"
+                                      f"{', ...' if len(left_out) > 3 else ''}): they would never train. Return them in a group too.")
+        return groups
 
     def create_opt(self):
-        "Make a fresh optimizer opt_func(model.parameters(), lr=lr) (fit does it when there is none, or the model changed)."
-        self.opt, self._opt_model = self.opt_func(self.model.parameters(), lr=self._lr), self.model
+        "Make a fresh optimizer: opt_func(params, lr=lr), with one parameter group per splitter group, each with its lr."
+        groups = self.parameter_groups()
+        lrs = self._group_lrs(len(groups))
+        params = self.model.parameters() if self.splitter is None else [{'params': g, 'lr': lr} for g, lr in zip(groups, lrs)]
+        self.opt, self._opt_model = self.opt_func(params, lr=lrs[-1]), self.model
         return self.opt
+
+    def freeze_to(self, n:int, # the first group to train; earlier groups are frozen (negative: counted from the end)
+                 ):
+        "Train only the parameter groups from `n` on: earlier groups get no gradients, and their normalisation layers keep their statistics."
+        groups = self.parameter_groups()
+        if not -len(groups) <= n < len(groups):
+            raise ValueError(f"freeze_to({n}): the model has {len(groups)} parameter group(s), so n must be in "
+                             f"{-len(groups)}..{len(groups) - 1} (at least one group must train).")
+        self.n_frozen = n % len(groups)
+        for i, group in enumerate(groups):
+            for p in group: p.requires_grad_(i >= self.n_frozen)
+        return self
+    def freeze(self):
+        "Train the last parameter group only (for example the new head on a pretrained body)."
+        if len(self.parameter_groups()) < 2:
+            raise ValueError("freeze() needs at least two parameter groups, and this model has one: give the Learner a "
+                             "splitter, e.g. splitter=lambda m: [m.body.parameters(), m.head.parameters()].")
+        return self.freeze_to(-1)
+    def unfreeze(self):
+        "Train every parameter group."
+        return self.freeze_to(0)
 
     def fit(self, n_epochs:int, # train until this many epochs are done
             cbs=None, # extra callbacks for this fit only
-            lr:float|None=None, # if given, set learn.lr first
+            lr:float|list|None=None, # if given, set learn.lr first
             start_epoch:int=0, # resume: the epochs before this one are done (see load)
            ):
         "Train epochs start_epoch to n_epochs - 1, validating after each; after_fit always runs."
@@ -187,6 +276,7 @@ class Learner(HasCallbacks):
         try:
             if lr is not None: self.lr = lr
             if self.opt is None or self._opt_model is not self.model: self.create_opt()
+            self.opt.zero_grad()  # gradients are zeroed after each step; none left over from before may join the first
             self.n_epochs, self.start_epoch, self.epoch, self.iter, self._first_batch = n_epochs, start_epoch, start_epoch, 0, True
             try:
                 self('before_fit')
@@ -210,35 +300,61 @@ class Learner(HasCallbacks):
         self.dl, self.training = dl, training
         self('before_train' if training else 'before_validate')
         for self.iter, batch in enumerate(dl):
-            try: self.xb, self.yb = batch
-            except (TypeError, ValueError) as e:
-                raise ValueError(f"Each batch of `dls.{'train' if training else 'valid'}` must be a pair (xb, yb); "
-                                 f"got a {type(batch).__name__}.") from e
+            self.xb, self.yb = _split_batch(batch, f"`dls.{'train' if training else 'valid'}`")
             self._do_batch()
 
     def _do_batch(self):
         self.pred = self.loss = None
         try:
             self('before_batch')
-            self.pred = self.model(self.xb)
+            self.pred = self._forward()
             self('after_pred')
             if self._first_batch: self.loss, self._first_batch = _checked_loss(self.loss_func, self.pred, self.yb), False
             else: self.loss = self.loss_func(self.pred, self.yb)
             self('after_loss')
             if self.training:
-                self.opt.zero_grad()
                 self._backward()
                 self('after_backward')
                 self._step()
                 self('after_step')
+                self.opt.zero_grad()  # after the step: a callback that cancels the batch before it keeps the gradients
         except CancelBatchException: self('after_cancel_batch')
         self('after_batch')
 
+    def _forward(self):
+        xb = self.xb  # several inputs come as a tuple or list: model(a, b)
+        return self.model(*xb) if isinstance(xb, (tuple, list)) else self.model(xb)
     def _backward(self):
         (self.loss if self.grad_scaler is None else self.grad_scaler.scale(self.loss)).backward()
     def _step(self):
         if self.grad_scaler is None: self.opt.step()
         else: self.grad_scaler.step(self.opt); self.grad_scaler.update()  # skips the step if gradients overflowed
+
+    def get_preds(self, dl=None, # a loader of (xb, yb) batches; None: dls.valid
+                 ) -> tuple:
+        "The model's outputs as they are (no softmax) and the targets over `dl`, in its order, on the CPU; changes no training state."
+        dl = self.dls.valid if dl is None else dl
+        if dl is None: raise ValueError("get_preds() predicts on dls.valid, which is None here: pass a loader, e.g. learn.get_preds(dl).")
+        if self.opt is None or self._opt_model is not self.model: self.create_opt()  # callbacks may read the optimizer
+        saved = self.dl, self.training, self.iter, self.xb, self.yb, self.pred, self.loss
+        self.dl, self.training, preds, targets = dl, False, [], []
+        try:
+            self('before_predict')
+            with torch.no_grad(), evaluating(self.model):
+                for self.iter, batch in enumerate(dl):
+                    self.xb, self.yb = _split_batch(batch, 'the loader given to get_preds')
+                    self.pred = None
+                    try:
+                        self('before_batch')
+                        self.pred = self._forward()
+                        self('after_pred')
+                        preds.append(_to_cpu(self.pred)); targets.append(_to_cpu(self.yb))
+                    except CancelBatchException: self('after_cancel_batch')
+                    self('after_batch')
+        finally:
+            self('after_predict')
+            self.dl, self.training, self.iter, self.xb, self.yb, self.pred, self.loss = saved
+        return _concat(preds), _concat(targets)
 
     def lr_find(self, max_iter:int=100, # at most this many training batches
                 min_lr:float=1e-6, # first learning rate of the sweep
@@ -259,7 +375,7 @@ class Learner(HasCallbacks):
 
     def save(self, path, # the checkpoint file to write (its folder is created if needed)
             ) -> Path:
-        "Write a checkpoint atomically: model, optimizer, epochs done, random generators and callbacks' state."
+        "Write a checkpoint atomically: model, optimizer, epochs done, frozen groups, random generators and callbacks' state."
         return _atomic_save(_learner_state(self), path)
     def load(self, path, # a file written by Learner.save
             ):
@@ -268,7 +384,7 @@ class Learner(HasCallbacks):
         return self
 
     def __repr__(self):
-        return f"Learner({type(self.model).__name__}, lr={self.lr}, cbs=[{', '.join(type(cb).__name__ for cb in self.cbs)}])"
+        return f"Learner({type(_plain_model(self.model)).__name__}, lr={self.lr}, cbs=[{', '.join(type(cb).__name__ for cb in self.cbs)}])"
 
 # %% ../nbs/04_learner.ipynb #8c63986a
 class LRFinder(Callback):
@@ -336,10 +452,6 @@ class LRFinder(Callback):
 # %% ../nbs/04_learner.ipynb #a65c4ea7
 _CHECKPOINT_FORMAT = 'dl_foundations Learner checkpoint, version 1'
 
-def _plain_model(model:torch.nn.Module) -> torch.nn.Module:
-    "The model itself, also when it is wrapped to train in several processes (DistributedDataParallel, lesson 12)."
-    return model.module if isinstance(model, torch.nn.parallel.DistributedDataParallel) else model
-
 def _rng_states() -> dict:
     "The state of every random generator training may use: PyTorch's (CPU and each GPU), Python's and NumPy's."
     _, keys, pos, has_gauss, gauss = np.random.get_state()
@@ -364,7 +476,7 @@ def _loader_generators(dls) -> dict:
 def _learner_state(learn) -> dict:
     "Everything a run needs to go on exactly: model, optimizer, epochs done, random generators, callbacks' state."
     return {'format': _CHECKPOINT_FORMAT, 'model': _plain_model(learn.model).state_dict(),
-            'opt': None if learn.opt is None else learn.opt.state_dict(), 'epochs_done': learn.epochs_done,
+            'opt': None if learn.opt is None else learn.opt.state_dict(), 'epochs_done': learn.epochs_done, 'n_frozen': learn.n_frozen,
             'rng': _rng_states(), 'loader_rng': {part: g.get_state() for part, g in _loader_generators(learn.dls).items()},
             'callbacks': {cb.name: cb.state_dict() for cb in learn.cbs if callable(getattr(type(cb), 'state_dict', None))}}
 
@@ -397,8 +509,11 @@ def _apply_learner_state(learn, ckpt:dict, path:Path):
     if learn.opt is None or learn._opt_model is not learn.model: learn.create_opt()
     model_before = {k: v.detach().clone() for k, v in model.state_dict().items()}
     opt_before = copy.deepcopy(learn.opt.state_dict())
+    state = dict(ckpt['model'])
+    for prefix in ('_orig_mod.', 'module.'):  # a bare state_dict saved from a compiled or DDP-wrapped model
+        torch.nn.modules.utils.consume_prefix_in_state_dict_if_present(state, prefix)
     try:
-        model.load_state_dict(ckpt['model'])
+        model.load_state_dict(state)
         if ckpt['opt'] is not None: learn.opt.load_state_dict(ckpt['opt'])
     except (RuntimeError, ValueError, KeyError) as e:
         model.load_state_dict(model_before); learn.opt.load_state_dict(opt_before)
@@ -407,21 +522,7 @@ def _apply_learner_state(learn, ckpt:dict, path:Path):
         state = ckpt['callbacks'].get(cb.name)
         if state is not None and callable(getattr(type(cb), 'load_state_dict', None)): cb.load_state_dict(state)
     learn.epochs_done = ckpt['epochs_done']
+    if ckpt.get('n_frozen', 0) or learn.n_frozen: learn.freeze_to(ckpt.get('n_frozen', 0))
     _set_rng_states(ckpt['rng'])
     for part, g in _loader_generators(learn.dls).items():
         if part in ckpt['loader_rng']: g.set_state(ckpt['loader_rng'][part])
-
-# %% ../nbs/04_learner.ipynb #0204d5b9
-_MOVED = {**dict.fromkeys(('EVENTS', 'snake_case'), 'callbacks'),  # lesson 01 (Callback and the cancel exceptions are imported above)
-          **dict.fromkeys(('accuracy', 'AvgStats', 'AvgStatsCallback', 'progress_wanted', 'ProgressCallback', 'sched_lin', 'sched_cos',
-                           'sched_no', 'sched_exp', 'combine_scheds', 'sched_one_cycle', 'sched_sgdr', 'ParamScheduler'), 'training')}
-
-def _moved_name(name:str):
-    "The object a name that moved to another module stands for, with a warning that says where it went."
-    if name not in _MOVED: raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    warnings.warn(f"`{name}` moved from dl_foundations.learner to dl_foundations.{_MOVED[name]}: "
-                  f"write `from dl_foundations.{_MOVED[name]} import {name}`.", DeprecationWarning, stacklevel=2)
-    return getattr(importlib.import_module(f'dl_foundations.{_MOVED[name]}'), name)
-
-__getattr__ = _moved_name  # Python calls a module's __getattr__ only for a name the module lacks (PEP 562)
-

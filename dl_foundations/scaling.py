@@ -71,9 +71,11 @@ class MixedPrecision(Callback):
         if dtype not in (None, torch.float16, torch.bfloat16):
             raise ValueError(f"MixedPrecision computes in torch.float16 or torch.bfloat16, got {dtype}.")
         self.dtype, self.scaler, self._scaler_state, self._autocast = dtype, None, None, None
-    def before_fit(self):
+    def before_predict(self):
         self.device_type = next(self.model.parameters()).device.type
         self.compute_dtype = self.dtype or (torch.float16 if self.device_type == 'cuda' else torch.bfloat16)
+    def before_fit(self):
+        self.before_predict()
         if self.compute_dtype == torch.float16:  # float16's narrow range: scale the loss so small gradients do not vanish
             if self.scaler is None: self.scaler = torch.amp.GradScaler(self.device_type)
             if self._scaler_state is not None: self.scaler.load_state_dict(self._scaler_state); self._scaler_state = None
@@ -86,6 +88,7 @@ class MixedPrecision(Callback):
     def after_backward(self):
         scaler = self.learn.grad_scaler
         if scaler is not None: scaler.unscale_(self.learn.opt)  # later callbacks (clipping, statistics) see true gradients
+    def after_predict(self): self._leave()
     def after_fit(self):
         self._leave()
         if self.learn.grad_scaler is self.scaler: self.learn.grad_scaler = None
