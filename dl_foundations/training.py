@@ -8,11 +8,12 @@ import bisect, math, os, sys, time
 
 import torch
 
-from .callbacks import Callback, _listify, _len_or_none
+from .callbacks import Callback, CancelBatchException, _listify, _len_or_none
 
 # %% auto #0
 __all__ = ['accuracy', 'AvgStats', 'AvgStatsCallback', 'progress_wanted', 'ProgressCallback', 'sched_lin', 'sched_cos',
-           'sched_no', 'sched_exp', 'combine_scheds', 'sched_one_cycle', 'sched_sgdr', 'ParamScheduler']
+           'sched_no', 'sched_exp', 'combine_scheds', 'sched_one_cycle', 'sched_sgdr', 'ParamScheduler',
+           'GradientAccumulation', 'GradientClip']
 
 # %% ../nbs/04a_training.ipynb #ee6c8288
 def accuracy(pred:torch.Tensor, # (batch, n_classes) scores
@@ -252,3 +253,33 @@ class ParamScheduler(Callback):
         if not learn.training: return
         pos, pname = learn.pct_train, self.pname
         for group, f in zip(learn.opt.param_groups, self._funcs): group[pname] = f(pos)
+
+# %% ../nbs/04a_training.ipynb #e683a152
+class GradientAccumulation(Callback):
+    "Steps the optimizer once every `n_batches` training batches, with the mean of their gradients: a bigger batch in the memory of a small one."
+    order = -6  # first after the backward: a batch that does not step must not be unscaled (MixedPrecision) or clipped
+    def __init__(self, n_batches:int): # how many batches make one optimizer step
+        if not (isinstance(n_batches, int) and n_batches >= 1):
+            raise ValueError(f"GradientAccumulation needs a whole number of batches >= 1, got {n_batches!r}.")
+        self.n_batches, self.count = n_batches, 0
+    def before_fit(self): self.count = 0
+    def after_backward(self):
+        learn = self.learn
+        self.count += 1
+        last = learn.iter + 1 == _len_or_none(learn.dl)  # an epoch's last batch steps with what has gathered
+        if self.count < self.n_batches and not last: raise CancelBatchException()  # no step, no zeroing: gradients add up
+        if self.count > 1:
+            for p in learn.model.parameters():
+                if p.grad is not None: p.grad.div_(self.count)  # the sum of batch means -> their mean
+        self.count = 0
+
+class GradientClip(Callback):
+    "Before each optimizer step, rescales the gradients so that their total norm is at most `max_norm` (clip_grad_norm_)."
+    order = -3  # after GradientAccumulation (-6) has averaged and MixedPrecision (-4) has unscaled the gradients
+    def __init__(self, max_norm:float, # the largest total gradient norm allowed
+                 norm_type:float=2., # which norm: 2 is the Euclidean length of all gradients together
+                ):
+        if not max_norm > 0: raise ValueError(f"GradientClip needs max_norm > 0, got {max_norm!r}.")
+        self.max_norm, self.norm_type, self.grad_norm = max_norm, norm_type, None
+    def after_backward(self):
+        self.grad_norm = torch.nn.utils.clip_grad_norm_(self.learn.model.parameters(), self.max_norm, self.norm_type)
