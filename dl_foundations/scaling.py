@@ -10,6 +10,7 @@ from pathlib import Path
 import torch
 import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
+from torch.utils import data as torch_data
 
 from .data import Dataset, DataLoader, collate
 from .callbacks import Callback
@@ -116,26 +117,59 @@ def _launch() -> tuple[int, int, int] | None:
     if not 0 <= rank < world_size: raise RuntimeError(f"RANK {rank} is not in 0..{world_size - 1}. {how}")
     return None if world_size == 1 else (rank, local_rank, world_size)
 
+class _Shard(torch_data.Sampler):
+    "Every world_size-th item from rank on, not padded: a validation share (shares may differ by one item)."
+    def __init__(self, n:int, rank:int, world_size:int): self.items = range(rank, n, world_size)
+    def __len__(self): return len(self.items)
+    def __iter__(self): return iter(self.items)
+
+def _share_torch_loader(dl:torch_data.DataLoader, rank:int, world_size:int, seed:int, even:bool):
+    "(loader, sampler): a copy of PyTorch's DataLoader dl that loads only this process's share of the items."
+    if isinstance(dl.sampler, torch_data.DistributedSampler): return dl, dl.sampler  # already shared by its owner
+    how = ("Give it a DistributedSampler(dataset) yourself (DistributedCallback calls its set_epoch), or use shuffle=True/False "
+           "with the default sampler.")
+    if isinstance(dl.dataset, torch_data.IterableDataset):
+        raise ValueError(f"DistributedCallback cannot share the items of an IterableDataset ({type(dl.dataset).__name__}) between "
+                         f"processes: have the dataset yield only this process's items (torch.distributed.get_rank()).")
+    if dl.batch_size is None: raise ValueError(f"DistributedCallback cannot share a DataLoader built on a batch_sampler. {how}")
+    if isinstance(dl.sampler, torch_data.RandomSampler) and not dl.sampler.replacement: shuffle = True
+    elif isinstance(dl.sampler, torch_data.SequentialSampler): shuffle = False
+    else: raise ValueError(f"DistributedCallback can share a DataLoader that shuffles or reads in order, not one with a "
+                           f"{type(dl.sampler).__name__}. {how}")
+    if even:  # training: the same number of items, so of batches, in every process (padded by repeating a few items)
+        sampler = torch_data.DistributedSampler(dl.dataset, num_replicas=world_size, rank=rank, shuffle=shuffle, seed=seed)
+    else: sampler = _Shard(len(dl.dataset), rank, world_size)
+    keep = ('batch_size', 'drop_last', 'num_workers', 'collate_fn', 'pin_memory', 'timeout', 'worker_init_fn',
+            'multiprocessing_context', 'generator', 'persistent_workers', 'pin_memory_device', 'in_order')
+    options = {k: getattr(dl, k) for k in keep if hasattr(dl, k)}
+    if dl.num_workers > 0: options['prefetch_factor'] = dl.prefetch_factor
+    return torch_data.DataLoader(dl.dataset, sampler=sampler, **options), sampler
+
 class DistributedBatches:
-    "One process's share of a loader's batches: every world_size-th batch of an order all processes draw alike."
-    def __init__(self, dl, # a DataLoader of this course, or any sized loader that is the same everywhere
+    "One process's share of a loader's batches, a different share in each process and a new order every epoch."
+    def __init__(self, dl, # a DataLoader of this course or of PyTorch, or any sized loader that is the same everywhere
                  rank:int, # this process's number, 0 to world_size - 1
                  world_size:int, # number of processes
                  seed:int=0, # shuffling seed, the same in every process
                  even:bool=True, # True: the same number of batches in every process (training)
                 ):
+        self.dl, self.rank, self.world_size, self.seed, self.epoch = dl, rank, world_size, seed, 0
+        self._torch = _share_torch_loader(dl, rank, world_size, seed, even) if isinstance(dl, torch_data.DataLoader) else None
         n = len(dl)
-        if even and n % world_size:
+        if self._torch is None and even and n % world_size:
             raise ValueError(f"{n} batches cannot be shared equally by {world_size} processes: every training step "
                              f"needs a batch in each process. Choose a batch size, or a number of items, that gives a "
                              f"multiple of {world_size} batches (e.g. drop_last=True and bs = items // ({world_size} * k)).")
-        self.dl, self.rank, self.world_size, self.seed, self.epoch = dl, rank, world_size, seed, 0
     def set_epoch(self, epoch:int):
         "Shuffle for this epoch: the order depends on seed and epoch only, so every process draws the same."
         self.epoch = epoch
-    def __len__(self): return len(range(self.rank, len(self.dl), self.world_size))
+        if self._torch is not None and hasattr(self._torch[1], 'set_epoch'): self._torch[1].set_epoch(epoch)
+    def __len__(self):
+        if self._torch is not None: return len(self._torch[0])
+        return len(range(self.rank, len(self.dl), self.world_size))
     def __iter__(self):
         dl = self.dl
+        if self._torch is not None: yield from self._torch[0]; return  # PyTorch's loader, on our share of the items
         if not isinstance(dl, DataLoader):  # another loader: take our share of the batches it yields
             for i, batch in enumerate(dl):
                 if i % self.world_size == self.rank: yield batch
@@ -171,7 +205,7 @@ class DistributedCallback(Callback):
                  seed:int=0, # shuffling seed, the same in every process (with the epoch)
                 ):
         self.launch = _launch()  # a broken launch fails here, before any work
-        self.backend, self.seed, self.ddp = backend, seed, None
+        self.backend, self.seed, self.ddp, self._trainable = backend, seed, None, None
     @property
     def active(self) -> bool:
         "Are several processes training together?"
@@ -191,7 +225,10 @@ class DistributedCallback(Callback):
         if self.active: self.learn.dls.set_epoch(self.epoch)
     def before_train(self):
         if not self.active: return
-        if self.ddp is None or self.ddp.module is not self.plain:  # wrap once the model is on its device
+        trainable = [p.requires_grad for p in self.plain.parameters()]
+        # wrap once the model is on its device, and again when freezing changed which parameters DDP must average
+        if self.ddp is None or self.ddp.module is not self.plain or trainable != self._trainable:
+            self._trainable = trainable
             on_gpu = next(self.plain.parameters()).device.type == 'cuda'
             self.ddp = DistributedDataParallel(self.plain, device_ids=[torch.cuda.current_device()] if on_gpu else None)
         self.learn.model = self.ddp  # its backward averages the gradients over the processes

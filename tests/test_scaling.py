@@ -47,6 +47,27 @@ def test_torchrun_two_gloo_processes_match_one_process(tmp_path):
     assert len(epoch_lines) == EPOCHS, f"expected one set of {EPOCHS} epoch lines, got:\n{log}"
     assert sum('process(es) x' in l for l in log.splitlines()) == 1, log
 
+def test_torchrun_shares_a_plain_torch_dataloader_exactly_once_per_epoch(tmp_path):
+    "2 gloo processes seeded differently, PyTorch's shuffling DataLoader with a worker: every item once per epoch, disjoint, loaded only by its owner."
+    n, epochs = 96, 3
+    env = dict(os.environ, OMP_NUM_THREADS='1')
+    for k in ('RANK', 'LOCAL_RANK', 'WORLD_SIZE', 'MASTER_ADDR', 'MASTER_PORT'): env.pop(k, None)
+    cmd = [sys.executable, '-m', 'torch.distributed.run', '--standalone', '--nproc_per_node=2', str(ROOT / 'benchmarks' / 'ddp_items.py'),
+           '--n-items', str(n), '--bs', '8', '--epochs', str(epochs), '--workers', '1', '--out', str(tmp_path)]
+    res = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=240)
+    if res.returncode and 'ChildFailedError' in res.stderr:  # a port taken in between on a busy machine: one more try
+        for p in tmp_path.glob('*'): p.unlink()
+        res = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=240)
+    assert res.returncode == 0, f"ddp_items.py failed:\n{res.stdout[-2000:]}\n{res.stderr[-3000:]}"
+    r0, r1 = (json.loads((tmp_path / f'rank{r}.json').read_text()) for r in (0, 1))
+    for epoch, (a, b) in enumerate(zip(r0['seen'], r1['seen'])):
+        assert not set(a) & set(b), f"epoch {epoch}: both processes trained on {sorted(set(a) & set(b))}"
+        assert sorted(a + b) == list(range(n)), f"epoch {epoch}: {len(set(a + b))} distinct items of {n} seen"
+    assert r0['seen'][0] != r0['seen'][1], "the order must change from one epoch to the next"
+    for r in (r0, r1):
+        owned = [i for epoch in r['seen'] for i in epoch]
+        assert sorted(r['reads']) == sorted(owned), "a process loaded items that were not its own"
+
 @pytest.mark.parametrize('env, message', [
     ({'WORLD_SIZE': '2'}, 'RANK, LOCAL_RANK, MASTER_ADDR, MASTER_PORT is not set'),
     ({'WORLD_SIZE': '2', 'RANK': '3', 'LOCAL_RANK': '0', 'MASTER_ADDR': '127.0.0.1', 'MASTER_PORT': '29500'}, 'RANK 3 is not in 0..1'),
