@@ -190,11 +190,11 @@ def test_math_becomes_mathml_outside_code():
     assert '$DL_FOUNDATIONS_DATA' in soup.get_text(), 'a lone $ was taken for math'
 
 def test_classes_render_as_classes():
-    import docs_showdoc
+    from dl_foundations._showdoc import ClassAwareRenderer
     from dl_foundations.callbacks import Callback, CancelBatchException
     from dl_foundations.learner import Learner
     from dl_foundations.norm import BatchNormFunction
-    def sig(o): return docs_showdoc.ClassAwareRenderer(o)._repr_markdown_()
+    def sig(o): return ClassAwareRenderer(o)._repr_markdown_()
     assert 'class Callback():' in sig(Callback), sig(Callback)
     for cls in (CancelBatchException, BatchNormFunction):
         md = sig(cls)
@@ -202,6 +202,30 @@ def test_classes_render_as_classes():
     md = sig(Learner)
     assert md.count('class Learner(') == 1 and 'loss_func' in md and 'NoneType' not in md, md
     assert '`' not in md.split('```python')[1].split('```')[0], 'backticks inside the signature code block'
+
+def test_properties_render_as_properties():
+    from dl_foundations._showdoc import ClassAwareRenderer
+    from dl_foundations.learner import Learner, Recorder
+    md = ClassAwareRenderer(Recorder.lrs)._repr_markdown_()
+    assert '### Recorder.lrs' in md and '@property\ndef lrs(self) -> list[float]:' in md and 'setter' not in md, md
+    md = ClassAwareRenderer(Learner.lr)._repr_markdown_()
+    assert '@property\ndef lr(self) -> float:\n@lr.setter\ndef lr(self, value:float):' in md, md
+
+def test_source_link_is_plain_html():
+    "The source link is an HTML element that JupyterLab, GitHub and both docs builds render, not Quarto's `{target=...}` attributes."
+    from nbdev.config import get_config
+    from nbdev.showdoc import show_doc
+    from dl_foundations._showdoc import ClassAwareRenderer
+    from dl_foundations.learner import Learner
+    assert get_config().get('renderer') == 'dl_foundations._showdoc.ClassAwareRenderer', 'settings.ini should name the renderer'
+    r = show_doc(Learner.fit)
+    assert isinstance(r, ClassAwareRenderer), type(r)
+    md = r._repr_markdown_()
+    assert '{target=' not in md, md
+    link = re.search(r'<a href="(https://github.com/[^"]+/learner.py#L(\d+))" target="_blank" style="float:right; font-size:smaller">source</a>', md)
+    assert link, md
+    line = (ROOT/'dl_foundations'/'learner.py').read_text().splitlines()[int(link.group(2)) - 1]
+    assert 'def fit(' in line, f'the source link points at line {link.group(2)}: {line!r}'
 
 # ---------------------------------------------------------------------------- in a real browser
 
