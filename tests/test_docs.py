@@ -333,6 +333,13 @@ def test_every_public_method_has_an_entry(rendered):
         f'{c["public methods"] - c["public methods documented"]} of {c["public methods"]} public methods have no show_doc entry '
         '(add show_doc(Class.method) under the class):\n  ' + ', '.join(rendered['examples'].get('public methods without an entry', [])))
 
+def test_every_public_property_has_an_entry(rendered):
+    "Each public property (tools/docs_audit.py says which) has its show_doc entry, as a method does: show_doc(Class.prop)."
+    c = rendered['counts']
+    assert c['public properties documented'] == c['public properties'], (
+        f'{c["public properties"] - c["public properties documented"]} of {c["public properties"]} public properties have no show_doc entry '
+        '(add show_doc(Class.prop) under the class):\n  ' + ', '.join(rendered['examples'].get('public properties without an entry', [])))
+
 def test_every_exported_constant_is_described(rendered):
     no_problem(rendered, 'exported constants named in no prose or output',
                'exported constants that no sentence of the site names (describe each where it is defined)')
