@@ -178,6 +178,21 @@ def test_progress_bars_are_left_out():
     assert table in html and '<progress' not in html and '0/5' not in html, html
     assert kept[1]['output_type'] == 'stream'
 
+def test_widgets_show_their_text_version():
+    "A static page cannot draw an ipywidgets widget: it shows the note the output carries as text."
+    import nbformat
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell('display(button)')
+    note = "A button, 'Click me': run this cell in Jupyter, then click it."
+    cell.outputs = [nbformat.v4.new_output('display_data', data={
+        'application/vnd.jupyter.widget-view+json': {'model_id': 'abc', 'version_major': 2, 'version_minor': 0},
+        'text/plain': note, 'text/html': f'<p><em>{note}</em></p>'})]
+    nb.cells = [cell]
+    bd.prepare_notebook(nb)
+    body, _ = bd.make_exporter().from_notebook_node(nb)
+    assert note.replace("'", '&#39;') in body or note in body, body[-1500:]
+    assert 'widget-view' not in body
+
 def test_math_becomes_mathml_outside_code():
     from bs4 import BeautifulSoup
     soup = BeautifulSoup(r'<p>std $\sqrt{2/\text{fan\_in}}$, costs <code>$x$</code></p><p>$$\frac{e^{x_i}}{\sum_j e^{x_j}}$$</p>'

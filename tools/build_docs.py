@@ -24,7 +24,8 @@ What the reader gets, and how:
 - a search box (search.js) over `search_index.js`, an index of every section built at build time (a script,
   not JSON, so it also loads from file://);
 - `record_figure` outputs show their Markdown line (never the JSON record beside it), progress bars (a live
-  widget, frozen on a static page) are left out.
+  widget, frozen on a static page) are left out, and an ipywidgets widget shows its output's text version (it
+  cannot be drawn without a kernel);
 
 The site in `_docs_offline/` (git-ignored) browses from file://:
 - one page per notebook in nbs/, named as Quarto names it (`00_course.ipynb` -> `course.html`,
@@ -177,6 +178,9 @@ def quarto_markdown(md:str) -> str:
     return '\n'.join(out)
 
 RECORD_MIME_PREFIX = 'application/vnd.dl-foundations.'  # record_figure's FIGURE_MIME and any later record type
+# A live widget (ipywidgets): drawn by Jupyter from a running kernel. A static page has neither the kernel nor the
+# widget scripts, so it shows the output's text version instead (lesson 01's button writes one that says what it is).
+WIDGET_MIME = 'application/vnd.jupyter.widget-view+json'
 
 def _text(v) -> str: return ''.join(v) if isinstance(v, list) else str(v or '')
 
@@ -222,6 +226,7 @@ def prepare_notebook(nb) -> dict:
                 data = out.get('data', {})
                 for mime in [m for m in data if m.startswith(RECORD_MIME_PREFIX)]:
                     del data[mime]  # record_figure's JSON record: data for the tables, not for the reader
+                if WIDGET_MIME in data and ({'text/html', 'text/plain'} & set(data)): del data[WIDGET_MIME]
                 if 'text/markdown' in data: data['text/markdown'] = quarto_markdown(data['text/markdown'])
             if not cell.get('outputs') and cell.metadata.get('transient', {}).get('remove_source'): continue
         cells.append(cell)
