@@ -33,7 +33,7 @@ def lab_args(port:int, root:Path=ROOT, open_browser:bool=True, extra:list[str]|N
     # loopback only, behind a token.
     root_ok = ['--ServerApp.allow_root=True'] if hasattr(os, 'geteuid') and os.geteuid() == 0 else []
     return [str(exe), f'--ServerApp.root_dir={root}', '--ServerApp.ip=127.0.0.1', f'--ServerApp.port={port}',
-            '--ServerApp.port_retries=0', '--ServerApp.default_url=/lab/tree/nbs',
+            '--ServerApp.port_retries=0', '--LabApp.default_url=/lab/tree/nbs',
             f'--ServerApp.open_browser={open_browser}', *root_ok, *(extra or [])]
 
 def lab_env(full:bool=False, base:dict|None=None) -> dict:
