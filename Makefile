@@ -1,8 +1,9 @@
-# dl_foundations: the course's two commands.
+# dl_foundations: the course's commands (the README's two, and JupyterLab).
 #   make course          run every lesson top to bottom (quick mode) and print the reproduction table
 #   make course FULL=1   the same with the lectures' full experiments on real data
 #   make test            everything CI runs (.ci/run calls exactly this)
-# Both create .venv on first use and install the project with the pinned toolchain in
+#   make lab             work through the lessons in JupyterLab (127.0.0.1:8888; PORT=8890 for another port, FULL=1 for full mode)
+# All three create .venv on first use and install the project with the pinned toolchain in
 # requirements/constraints.txt (the single place the toolchain is pinned).
 
 PYTHON ?= python3
@@ -11,14 +12,19 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.dl_foundations-installed
 FULL ?= 0
 LESSONS ?=
+PORT ?= 8888
 
-.PHONY: course test setup constraints clean-course
+.PHONY: course test lab setup constraints clean-course
 
 course: $(STAMP)
 	$(PY) tools/run_lessons.py $(if $(filter-out 0,$(FULL)),--full) $(if $(LESSONS),--lesson $(LESSONS))
 
 test: $(STAMP)
 	bash tools/test.sh
+
+# JupyterLab from .venv on 127.0.0.1, serving this folder; it says what to do when the port is taken.
+lab: $(STAMP)
+	@$(PY) tools/lab.py --port $(PORT) $(if $(filter-out 0,$(FULL)),--full)
 
 setup: $(STAMP)
 

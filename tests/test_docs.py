@@ -178,6 +178,21 @@ def test_progress_bars_are_left_out():
     assert table in html and '<progress' not in html and '0/5' not in html, html
     assert kept[1]['output_type'] == 'stream'
 
+def test_widgets_show_their_text_version():
+    "A static page cannot draw an ipywidgets widget: it shows the note the output carries as text."
+    import nbformat
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell('display(button)')
+    note = "A button, 'Click me': run this cell in Jupyter, then click it."
+    cell.outputs = [nbformat.v4.new_output('display_data', data={
+        'application/vnd.jupyter.widget-view+json': {'model_id': 'abc', 'version_major': 2, 'version_minor': 0},
+        'text/plain': note, 'text/html': f'<p><em>{note}</em></p>'})]
+    nb.cells = [cell]
+    bd.prepare_notebook(nb)
+    body, _ = bd.make_exporter().from_notebook_node(nb)
+    assert note.replace("'", '&#39;') in body or note in body, body[-1500:]
+    assert 'widget-view' not in body
+
 def test_math_becomes_mathml_outside_code():
     from bs4 import BeautifulSoup
     soup = BeautifulSoup(r'<p>std $\sqrt{2/\text{fan\_in}}$, costs <code>$x$</code></p><p>$$\frac{e^{x_i}}{\sum_j e^{x_j}}$$</p>'
@@ -190,11 +205,11 @@ def test_math_becomes_mathml_outside_code():
     assert '$DL_FOUNDATIONS_DATA' in soup.get_text(), 'a lone $ was taken for math'
 
 def test_classes_render_as_classes():
-    import docs_showdoc
+    from dl_foundations._showdoc import ClassAwareRenderer
     from dl_foundations.callbacks import Callback, CancelBatchException
     from dl_foundations.learner import Learner
     from dl_foundations.norm import BatchNormFunction
-    def sig(o): return docs_showdoc.ClassAwareRenderer(o)._repr_markdown_()
+    def sig(o): return ClassAwareRenderer(o)._repr_markdown_()
     assert 'class Callback():' in sig(Callback), sig(Callback)
     for cls in (CancelBatchException, BatchNormFunction):
         md = sig(cls)
@@ -202,6 +217,30 @@ def test_classes_render_as_classes():
     md = sig(Learner)
     assert md.count('class Learner(') == 1 and 'loss_func' in md and 'NoneType' not in md, md
     assert '`' not in md.split('```python')[1].split('```')[0], 'backticks inside the signature code block'
+
+def test_properties_render_as_properties():
+    from dl_foundations._showdoc import ClassAwareRenderer
+    from dl_foundations.learner import Learner, Recorder
+    md = ClassAwareRenderer(Recorder.lrs)._repr_markdown_()
+    assert '### Recorder.lrs' in md and '@property\ndef lrs(self) -> list[float]:' in md and 'setter' not in md, md
+    md = ClassAwareRenderer(Learner.lr)._repr_markdown_()
+    assert '@property\ndef lr(self) -> float:\n@lr.setter\ndef lr(self, value:float):' in md, md
+
+def test_source_link_is_plain_html():
+    "The source link is an HTML element that JupyterLab, GitHub and both docs builds render, not Quarto's `{target=...}` attributes."
+    from nbdev.config import get_config
+    from nbdev.showdoc import show_doc
+    from dl_foundations._showdoc import ClassAwareRenderer
+    from dl_foundations.learner import Learner
+    assert get_config().get('renderer') == 'dl_foundations._showdoc.ClassAwareRenderer', 'settings.ini should name the renderer'
+    r = show_doc(Learner.fit)
+    assert isinstance(r, ClassAwareRenderer), type(r)
+    md = r._repr_markdown_()
+    assert '{target=' not in md, md
+    link = re.search(r'<a href="(https://github.com/[^"]+/learner.py#L(\d+))" target="_blank" style="float:right; font-size:smaller">source</a>', md)
+    assert link, md
+    line = (ROOT/'dl_foundations'/'learner.py').read_text().splitlines()[int(link.group(2)) - 1]
+    assert 'def fit(' in line, f'the source link points at line {link.group(2)}: {line!r}'
 
 # ---------------------------------------------------------------------------- in a real browser
 
@@ -308,6 +347,13 @@ def test_every_public_method_has_an_entry(rendered):
     assert c['public methods documented'] == c['public methods'], (
         f'{c["public methods"] - c["public methods documented"]} of {c["public methods"]} public methods have no show_doc entry '
         '(add show_doc(Class.method) under the class):\n  ' + ', '.join(rendered['examples'].get('public methods without an entry', [])))
+
+def test_every_public_property_has_an_entry(rendered):
+    "Each public property (tools/docs_audit.py says which) has its show_doc entry, as a method does: show_doc(Class.prop)."
+    c = rendered['counts']
+    assert c['public properties documented'] == c['public properties'], (
+        f'{c["public properties"] - c["public properties documented"]} of {c["public properties"]} public properties have no show_doc entry '
+        '(add show_doc(Class.prop) under the class):\n  ' + ', '.join(rendered['examples'].get('public properties without an entry', [])))
 
 def test_every_exported_constant_is_described(rendered):
     no_problem(rendered, 'exported constants named in no prose or output',

@@ -11,9 +11,10 @@ installed without internet, so this build is the documentation CI can make and c
 notebooks in `_proc/`, with the `show_doc` output (signature and docstring) of every exported symbol.
 
 What the reader gets, and how:
-- nbdev's processing (`proc_nbs`, what `nbdev_docs` renders) runs in a child process with
-  tools/docs_showdoc.py's renderer installed, so classes show as `class Name(<constructor parameters>):`
-  (never `def Callback(*args, **kwargs):`) and signatures carry no Markdown link syntax;
+- nbdev's processing (`proc_nbs`, what `nbdev_docs` renders) runs in a child process; show_doc uses the renderer
+  settings.ini names (dl_foundations/_showdoc.py, the one the notebooks use in Jupyter too), so classes show as
+  `class Name(<constructor parameters>):` (never `def Callback(*args, **kwargs):`), properties as properties, the
+  source link as an HTML link, and signatures carry no Markdown link syntax;
 - math in Markdown (`$...$`, `$$...$$`, not in code) is converted at build time to MathML with latex2mathml
   (a PyPI package pinned in requirements/constraints.txt), which Chromium and Firefox render natively:
   no MathJax, no CDN, no network;
@@ -23,7 +24,8 @@ What the reader gets, and how:
 - a search box (search.js) over `search_index.js`, an index of every section built at build time (a script,
   not JSON, so it also loads from file://);
 - `record_figure` outputs show their Markdown line (never the JSON record beside it), progress bars (a live
-  widget, frozen on a static page) are left out.
+  widget, frozen on a static page) are left out, and an ipywidgets widget shows its output's text version (it
+  cannot be drawn without a kernel);
 
 The site in `_docs_offline/` (git-ignored) browses from file://:
 - one page per notebook in nbs/, named as Quarto names it (`00_course.ipynb` -> `course.html`,
@@ -68,8 +70,7 @@ def source_fingerprint(root:Path=ROOT) -> str:
     "A hash of everything the site is built from, so a test can tell whether a build is current."
     cfg = settings(root)
     nbs, lib = root/cfg['nbs_path'], root/cfg['lib_path']
-    files = [root/'settings.ini', Path(__file__).resolve(), Path(__file__).resolve().parent/'docs_showdoc.py',
-             *documented_notebooks(nbs), *sorted(lib.glob('*.py'))]
+    files = [root/'settings.ini', Path(__file__).resolve(), *documented_notebooks(nbs), *sorted(lib.glob('*.py'))]
     h = hashlib.sha256()
     for f in files:
         h.update(str(f.relative_to(root)).encode() + b'\0')
@@ -83,13 +84,13 @@ def page_name(nb_rel:Path) -> str:
 # ---------------------------------------------------------------------------- step 1: nbdev_proc_nbs
 
 def run_proc_nbs(root:Path, nbs:Path, force:bool=True):
-    """Run nbdev's own processing (what Quarto renders) into `_proc/`, in a child process, with
-    tools/docs_showdoc.py's show_doc renderer (classes as classes, plain-text parameter comments).
+    """Run nbdev's own processing (what Quarto renders) into `_proc/`, in a child process; show_doc renders with
+    the renderer settings.ini names (dl_foundations/_showdoc.py: classes as classes, plain-text parameter comments).
 
     This is `nbdev_proc_nbs` minus what an offline build must not do: it never looks for Quarto (when `quarto` is
     not on PATH, nbdev_proc_nbs tries to download and install it, then runs `pip install -e` outside the venv),
     never rewrites nbs/sidebar.yml, nbs/nbdev.yml or the package's _modidx.py, and runs the notebooks one after
-    the other in one process (nbdev would spawn fresh processes, which would not have the renderer installed).
+    the other in one process (`n_workers=0`).
     `force` (the default) re-processes every notebook, so the result never depends on a stale `_proc/`."""
     env = {**os.environ, 'MPLBACKEND': 'Agg', 'PYTHONWARNINGS': os.environ.get('PYTHONWARNINGS', 'ignore::UserWarning')}
     res = subprocess.run([sys.executable, str(Path(__file__).resolve()), '--proc-child', str(nbs)] + (['--force'] if force else []),
@@ -120,13 +121,10 @@ def mixed_import_cells(nbs:Path) -> list[str]:
     return found
 
 def _proc_child(nbs:Path, force:bool):
-    "In the child process: install the renderer, then nbdev's `proc_nbs` with no worker processes."
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    "In the child process: nbdev's `proc_nbs` with no worker processes."
     for c in mixed_import_cells(nbs):
         print(f'build_docs: {c} imports and runs other code: nbdev runs it, alone, while rendering the docs; '
               'move its imports into the notebook\'s imports cell')
-    import docs_showdoc
-    docs_showdoc.install()
     from nbdev.serve import proc_nbs
     proc_nbs(str(nbs), n_workers=0, force=force)
 
@@ -180,6 +178,9 @@ def quarto_markdown(md:str) -> str:
     return '\n'.join(out)
 
 RECORD_MIME_PREFIX = 'application/vnd.dl-foundations.'  # record_figure's FIGURE_MIME and any later record type
+# A live widget (ipywidgets): drawn by Jupyter from a running kernel. A static page has neither the kernel nor the
+# widget scripts, so it shows the output's text version instead (lesson 01's button writes one that says what it is).
+WIDGET_MIME = 'application/vnd.jupyter.widget-view+json'
 
 def _text(v) -> str: return ''.join(v) if isinstance(v, list) else str(v or '')
 
@@ -225,6 +226,7 @@ def prepare_notebook(nb) -> dict:
                 data = out.get('data', {})
                 for mime in [m for m in data if m.startswith(RECORD_MIME_PREFIX)]:
                     del data[mime]  # record_figure's JSON record: data for the tables, not for the reader
+                if WIDGET_MIME in data and ({'text/html', 'text/plain'} & set(data)): del data[WIDGET_MIME]
                 if 'text/markdown' in data: data['text/markdown'] = quarto_markdown(data['text/markdown'])
             if not cell.get('outputs') and cell.metadata.get('transient', {}).get('remove_source'): continue
         cells.append(cell)

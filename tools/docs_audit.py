@@ -17,6 +17,8 @@ after its scripts ran, and the audit counts in the rendered DOM:
 - classes whose show_doc signature is `*args, **kwargs`;
 - public methods of exported classes (those a user calls: not callback events, not forward/backward/extra_repr,
   not properties) with a show_doc entry on the site, of all of them;
+- public properties of exported classes (`@property`, `@cached_property`) with a show_doc entry on the site, of all
+  of them: a property is read like an attribute, but it is code with a docstring, documented as a method is;
 - exported constants not named in any prose or output of the site (a comment in hidden code does not count);
 - lines wider than their box (cut off, or scrolling sideways) in outputs, in signatures and in code;
 - backticks shown in the page subtitle;
@@ -48,7 +50,8 @@ ABSURD_FLOAT = re.compile(r'(?<![\w.])\d{13,}(?:\.\d+)?(?![\w])')
 
 PROBLEMS = ['raw TeX formulas', 'Markdown link syntax shown as text', 'signatures with Markdown link syntax',
             'raw dict/Axes/object reprs in outputs', 'absolute machine paths', 'classes shown as *args, **kwargs',
-            'public methods', 'public methods documented', 'exported constants named in no prose or output',
+            'public methods', 'public methods documented', 'public properties', 'public properties documented',
+            'exported constants named in no prose or output',
             'show_doc signatures', 'signatures cut off (wider than their box)', 'lines cut off in signatures',
             'output blocks cut off (wider than their box)', 'lines cut off in outputs', 'code blocks wider than their box',
             'lines cut off in codes', 'pages wider than the window', 'backticks in the subtitle', 'output figures',
@@ -123,11 +126,19 @@ def png_dpi(path:Path) -> float | None:
 
 NOT_CALLED_BY_USERS = {'forward', 'backward', 'extra_repr'}  # PyTorch calls these (through __call__, autograd, repr)
 
+PROPERTY_DECORATORS = {'property', 'setter', 'getter', 'deleter', 'cached_property'}
+
+def _decorators(f) -> set:
+    return {getattr(d, 'id', getattr(d, 'attr', '')) for d in f.decorator_list}
+
+def is_public_property(f) -> bool:
+    "A public property's getter: `@property` or `@cached_property` (its setter is the same entry), name not private."
+    return not f.name.startswith('_') and bool(_decorators(f) & {'property', 'cached_property'})
+
 def is_user_method(f) -> bool:
     "A public method a user calls: not private, not a property, not a callback event (before_*/after_*), not forward/backward/extra_repr."
-    decos = {getattr(d, 'id', getattr(d, 'attr', '')) for d in f.decorator_list}
     return not (f.name.startswith('_') or f.name in NOT_CALLED_BY_USERS or re.match(r'(before|after)_', f.name)
-                or decos & {'property', 'setter', 'cached_property'})
+                or _decorators(f) & PROPERTY_DECORATORS)
 
 def module_exports(py:Path) -> tuple[list[str], dict]:
     "A module's `__all__` names and its top-level functions and classes (name -> ast node), read from its source without importing it."
@@ -137,7 +148,7 @@ def module_exports(py:Path) -> tuple[list[str], dict]:
     return names, {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
 
 def exported(lib:Path) -> dict:
-    "From the package's source: exported classes (with their public methods) and constants, per module."
+    "From the package's source: exported classes (with their public methods and properties) and constants, per module."
     classes, constants = {}, {}
     for py in sorted(lib.glob('*.py')):
         if py.name.startswith('_'): continue
@@ -145,8 +156,9 @@ def exported(lib:Path) -> dict:
         for name in names:
             node = defs.get(name)
             if isinstance(node, ast.ClassDef):
-                classes[name] = dict(module=py.stem, methods=[f.name for f in node.body
-                    if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)) and is_user_method(f)])
+                funcs = [f for f in node.body if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))]
+                classes[name] = dict(module=py.stem, methods=[f.name for f in funcs if is_user_method(f)],
+                                     properties=[f.name for f in funcs if is_public_property(f)])
             elif node is None: constants[name] = py.stem
     return dict(classes=classes, constants=constants)
 
@@ -219,14 +231,15 @@ def audit(site:Path, lib:Path, width:int=1280, examples:int=2, screenshots:dict|
             for value, top in d['progress']:
                 if value < top: hit('frozen progress bars', name, f'{value:g}/{top:g}')
             if d['page_overflow'] > 1: hit('pages wider than the window', name, f'{d["page_overflow"]} px')
-    # methods and constants: across the site
-    total = documented = 0
-    for cls, info in ex['classes'].items():
-        for m in info['methods']:
-            total += 1
-            if any(f'{cls}.{m}' in heads for heads in all_heads.values()): documented += 1
-            else: samples.setdefault('public methods without an entry', []).append(f'{cls}.{m}')
-    counts['public methods'] = total; counts['public methods documented'] = documented
+    # methods, properties and constants: across the site
+    for kind in ('methods', 'properties'):
+        total = documented = 0
+        for cls, info in ex['classes'].items():
+            for m in info[kind]:
+                total += 1
+                if any(f'{cls}.{m}' in heads for heads in all_heads.values()): documented += 1
+                else: samples.setdefault(f'public {kind} without an entry', []).append(f'{cls}.{m}')
+        counts[f'public {kind}'] = total; counts[f'public {kind} documented'] = documented
     text = '\n'.join(site_text)
     for const, mod in ex['constants'].items():
         if not re.search(rf'(?<![\w]){re.escape(const)}(?![\w])', text):
@@ -251,8 +264,9 @@ def main(argv=None):
     for k, v in res['counts'].items():
         print(f'  {k:<{width}}  {v}')
         for e in res['examples'].get(k, [])[:a.examples]: print(f'  {"":<{width}}    e.g. {e}')
-    missing = res['examples'].get('public methods without an entry', [])
-    if missing: print(f'  public methods without an entry: {", ".join(missing)}')
+    for kind in ('methods', 'properties'):
+        missing = res['examples'].get(f'public {kind} without an entry', [])
+        if missing: print(f'  public {kind} without an entry: {", ".join(missing)}')
     if a.json: a.json.write_text(json.dumps({k: v for k, v in res.items() if k != 'dom'}, indent=1), encoding='utf-8')
     if a.before:
         before = json.loads(a.before.read_text(encoding='utf-8'))['counts']

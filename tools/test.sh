@@ -54,8 +54,8 @@ fi
 step "documentation: nbdev_proc_nbs and the offline HTML build"
 $BIN/python tools/build_docs.py
 
-step "a real browser for the docs check"
+step "a real browser for the docs and JupyterLab checks"
 bash tools/install_chromium.sh || echo "chromium could not be installed: the browser test will say so"
 
-step "pytest: downloads on loopback, README, docs, reproduction table, packaging, checkpoints and torchrun (12_scaling)"
+step "pytest: downloads on loopback, README, docs, committed notebooks, lessons 01 and 06 in JupyterLab, reproduction table, packaging, checkpoints and torchrun (12_scaling)"
 $BIN/python -m pytest tests -q -p no:cacheprovider
