@@ -192,7 +192,7 @@ class Learner(HasCallbacks):
         self.model, self.dls, self.loss_func, self.opt_func, self.splitter = model, dls, loss_func, opt_func, splitter
         self.opt, self._opt_model, self._lr, self.grad_scaler = None, None, _check_lr(lr), None
         super().__init__()  # no callbacks yet: the defaults and cbs are added last, once the attributes they read exist
-        self.logger = print  # where `AvgStatsCallback` writes its per-epoch line (`ProgressCallback` redirects it)
+        self.logger = print  # where a callback writes its lines (lesson 04a's metrics; its progress bars redirect it)
         self.training, self.epoch, self.n_epochs, self.iter, self.n_iter, self.pct_train = False, 0, 0, 0, 0, 0.
         self.start_epoch = self.epochs_done = self.n_frozen = 0
         self.xb = self.yb = self.pred = self.loss = self.dl = None
@@ -389,7 +389,7 @@ class Learner(HasCallbacks):
 # %% ../nbs/04_learner.ipynb #8c63986a
 class LRFinder(Callback):
     "Sweeps the lr exponentially from `min_lr` to `max_lr`, recording the loss; stops on divergence; restores model and optimizer."
-    order = 5  # after ParamScheduler: the finder's lr wins
+    order = 5  # after a schedule (lesson 04a's ParamScheduler, order 1): the finder's lr wins
     def __init__(self, max_iter:int=100, # at most this many training batches
                  min_lr:float=1e-6, # lr of the first batch
                  max_lr:float=10., # lr of batch max_iter (if reached)
