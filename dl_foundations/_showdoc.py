@@ -148,7 +148,7 @@ class ClassAwareRenderer(BasicMarkdownRenderer):
         if not isinstance(found, tuple): return None
         _, py, url = found
         mod = importlib.util.find_spec(py.split('/')[0])
-        line = _def_lines(Path(mod.origin).parent.joinpath(*py.split('/')[1:])).get(qual_name(self.sym)) if mod else None
+        line = _def_lines(Path(mod.origin).parent.joinpath(*py.split('/')[1:])).get(qual_name(self.sym)) if mod and mod.origin else None
         return f'{url}#L{line}' if line else url
 
     def _repr_markdown_(self):
