@@ -3,15 +3,17 @@
 #     bash benchmarks/device_check.sh [--dry-run] [STAGE...]
 # STAGE is any of: quick (every lesson in quick mode, on the GPU), mixed (MixedPrecision in float16 against float32),
 # bench (Learner / bare-loop ratios, CPU MLP and GPU CNN), to98 (wall time to 98% on MNIST), full09, full10 (full
-# mode of 09_rnn and 10_cifar_resnet); default: all, in that order. Each stage is timed; on a 10-minute command limit,
-# run them in two calls, e.g. "quick mixed bench to98" then "full09 full10".
+# mode of 09_rnn and 10_cifar_resnet), long09 (09_rnn in full mode with DL_FOUNDATIONS_LONG=1: the LSTM on to the
+# lecture's 80 epochs, its 17-epoch figure on the way); default: all but full09 (long09 covers it), in that order.
+# Each stage is timed; on a 10-minute command limit, run them in several calls, e.g. "quick mixed bench to98", then
+# "long09", then "full10".
 # It uses what benchmarks/device_carry.sh prepared: wheels in .whl/ and data in _course/carry/data (carry both).
 # Results go to $OUT (or _course/device/): summary.txt, device.log, notebooks.tgz (executed notebooks), bench.txt.
 # --dry-run: a tiny CPU-only rehearsal (lesson 00 in quick mode, tiny benchmarks, no full mode) to test the script.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 DRY=0; if [[ "${1:-}" == "--dry-run" ]]; then DRY=1; shift; fi
-STAGES=${*:-quick mixed bench to98 full09 full10}
+STAGES=${*:-quick mixed bench to98 long09 full10}
 OUT=${OUT:-_course/device}; mkdir -p "$OUT"
 LOG="$OUT/device.log"; SUMMARY="$OUT/summary.txt"; BENCH="$OUT/bench.txt"
 : > "$SUMMARY"; : > "$BENCH"
@@ -60,7 +62,9 @@ for s in $STAGES; do case $s in
   to98)   stage to98 bash -c "'$VPY' benchmarks/time_to_98.py $([[ $DRY == 1 ]] && echo '--n-train 2048 --epochs 1 --target 0.5') | tee -a '$BENCH'" ;;
   full09) [[ $DRY == 1 ]] && say "full09: skipped in a dry run" || stage full09 "$VPY" tools/run_lessons.py --full --lesson 09 ;;
   full10) [[ $DRY == 1 ]] && say "full10: skipped in a dry run" || stage full10 "$VPY" tools/run_lessons.py --full --lesson 10 ;;
-  *) say "unknown stage $s (quick mixed bench to98 full09 full10)" ;;
+  long09) [[ $DRY == 1 ]] && say "long09: skipped in a dry run" \
+              || stage long09 env DL_FOUNDATIONS_LONG=1 "$VPY" tools/run_lessons.py --full --lesson 09 ;;
+  *) say "unknown stage $s (quick mixed bench to98 full09 full10 long09)" ;;
 esac; done
 
 # 3. Results: the figures each executed notebook recorded, and the notebooks themselves in one archive.

@@ -34,3 +34,19 @@ def test_runner_records_figures_and_builds_the_table(tmp_path, monkeypatch, capf
     assert (tmp_path / '99_demo.ipynb').exists()
     err = capfd.readouterr().err
     assert 'without encryption' not in err, f'the kernel should talk over IPC, not TCP: {err}'
+
+def test_summary_says_how_long_each_lesson_took(tmp_path):
+    assert course.load_times(tmp_path) == {}
+    course.save_time(tmp_path, '10_cifar_resnet', 3725.04, 'CPU (2 cores)')
+    rec = course.load_times(tmp_path)['10_cifar_resnet']
+    assert (rec['seconds'], rec['hardware']) == (3725.0, 'CPU (2 cores)')
+    assert [course.duration(s) for s in (42, 750, 3725)] == ['42s', '12.5 min', '1 h 02 min']
+    stems = ['00_course', '09_rnn', '10_cifar_resnet']
+    full = course.time_summary('full', {'09_rnn': 1500.0}, {}, course.load_times(tmp_path), stems)
+    assert '25.0 min  this run' in full[2]
+    assert '1 h 02 min  not run now; its last full run here (' in full[3] and 'CPU (2 cores)' in full[3]
+    assert 'no full run of it is recorded here' in full[1]
+    assert full[-1] == '  all 3 lessons: 1 h 27 min for the 2 whose times are known (1 unknown)'
+    quick = course.time_summary('quick', {'00_course': 5.0}, {'09_rnn': 7.0}, {}, stems)
+    assert quick == ['Time per lesson (quick mode):', '  00_course                       5s  this run',
+                     '  09_rnn                          7s  this run, FAILED']
