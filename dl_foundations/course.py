@@ -13,7 +13,8 @@ import torch
 # %% auto #0
 __all__ = ['recorded_figures', 'FIGURE_MIME', 'UNITS', 'TABLE_COLUMNS', 'env_flag', 'full_mode', 'mode_name', 'by_mode',
            'set_seed', 'format_value', 'plural', 'hardware_name', 'record_figure', 'load_records', 'reproduction_table',
-           'figures_in_notebook', 'lesson_notebooks', 'committed_figures_table']
+           'figures_in_notebook', 'lesson_notebooks', 'committed_figures_table', 'CheckResult', 'NotWrittenYet',
+           'compare', 'check_function', 'check_module', 'Explorer']
 
 # %% ../nbs/00_course.ipynb #736b86dc
 _TRUE = {'1', 'true', 'yes', 'on'}
@@ -166,3 +167,184 @@ def committed_figures_table(folder='.', # the folder of the numbered notebooks, 
     rows = [r for p in lesson_notebooks(folder) if p.stem not in skip
             for r in figures_in_notebook(p) if mode is None or r.get('mode') == mode]
     return reproduction_table(rows, empty=f'_No {mode + "-mode " if mode else ""}figures are recorded in the committed notebooks yet._')
+
+# %% ../nbs/00_course.ipynb #5b17f36a
+class CheckResult:
+    "What a checker found: true when the learner's function agrees with the course's; `message` says what differs."
+    def __init__(self, ok:bool, message:str): self.ok, self.message = ok, message
+    def __bool__(self): return self.ok
+    def __repr__(self): return self.message
+    def _repr_markdown_(self): return ('✅ ' if self.ok else '❌ ') + self.message
+
+class NotWrittenYet(Exception):
+    "Raised inside a checker when the learner's function is still a stub (`...`, `pass` or `NotImplementedError`)."
+
+def _describe(x) -> str:
+    "A short description of a checker's input or output: a tensor's shape and dtype, else its type."
+    if isinstance(x, torch.Tensor): return f'tensor of shape {tuple(x.shape)} ({str(x.dtype).replace("torch.", "")})'
+    if isinstance(x, (tuple, list)): return f'{type(x).__name__} of {len(x)}: ' + ', '.join(_describe(o) for o in x)
+    return type(x).__name__
+
+def _call(fn, args:tuple, what:str):
+    "Calls the learner's `fn`, turning a stub or a crash into a message instead of an exception that stops the notebook."
+    try: out = fn(*args)
+    except NotImplementedError: raise NotWrittenYet(f'{what} is not written yet (it raises NotImplementedError).')
+    except Exception as e: raise AssertionError(f'{what} raised {type(e).__name__}: {e}') from None
+    if out is None: raise NotWrittenYet(f'{what} is not written yet: it returned None (a stub, or a missing `return`?).')
+    return out
+
+def compare(got, expected, what:str, atol:float=1e-5, rtol:float=1e-4):
+    "Raises AssertionError saying how `got` differs from `expected`: its type, its shape, or its values and where."
+    if isinstance(expected, (tuple, list)):
+        if not isinstance(got, (tuple, list)) or len(got) != len(expected):
+            raise AssertionError(f'{what}: expected a {_describe(expected)}, got a {_describe(got)}.')
+        for i, (g, e) in enumerate(zip(got, expected)): compare(g, e, f'{what}[{i}]', atol, rtol)
+        return
+    if isinstance(expected, torch.Tensor):
+        if not isinstance(got, torch.Tensor): raise AssertionError(f'{what}: expected a {_describe(expected)}, got a {_describe(got)}.')
+        if got.shape != expected.shape:
+            raise AssertionError(f'{what}: the shape is {tuple(got.shape)}, expected {tuple(expected.shape)}.')
+        g, e = got.detach().double().cpu(), expected.detach().double().cpu()
+        bad = ~torch.isclose(g, e, rtol=rtol, atol=atol, equal_nan=True)
+        if bad.any():
+            where = tuple(int(i) for i in bad.nonzero()[0])
+            where = where if len(where) != 1 else where[0]
+            raise AssertionError(f'{what}: {int(bad.sum())} of {bad.numel()} values differ; at index {where} '
+                                 f'got {g[bad].flatten()[0].item():.6g}, expected {e[bad].flatten()[0].item():.6g}.')
+        return
+    if isinstance(expected, (int, float)) and not isinstance(expected, bool):
+        if isinstance(got, torch.Tensor) and got.numel() == 1: got = got.item()
+        if not isinstance(got, (int, float)) or abs(got - expected) > atol + rtol * abs(expected):
+            raise AssertionError(f'{what}: got {got!r}, expected {expected:.6g}.')
+        return
+    if got != expected: raise AssertionError(f'{what}: got {got!r}, expected {expected!r}.')
+
+def _leaves(args): return [a for a in args if isinstance(a, torch.Tensor) and a.is_floating_point()]
+
+def check_function(fn, # the learner's function
+                   reference, # the course's function it should agree with
+                   cases:list, # argument tuples to call both with
+                   name:str|None=None, # how to call it in the messages (default: fn's name)
+                   grad:bool=False, # also compare the gradients with respect to the floating-point inputs
+                   atol:float=1e-5, rtol:float=1e-4) -> CheckResult:
+    "Calls `fn` and `reference` on every case and says, in one line, whether they agree, or what differs first."
+    name = name or getattr(fn, '__name__', 'your function')
+    try:
+        for i, args in enumerate(cases):
+            args = tuple(args) if isinstance(args, (tuple, list)) else (args,)
+            shown = ', '.join(_describe(a) for a in args)
+            mine = tuple(a.detach().clone().requires_grad_(grad) if isinstance(a, torch.Tensor) and a.is_floating_point() else a for a in args)
+            ref_args = tuple(a.detach().clone().requires_grad_(grad) if isinstance(a, torch.Tensor) and a.is_floating_point() else a for a in args)
+            expected = reference(*ref_args)
+            got = _call(fn, mine, f'{name}({shown})')
+            compare(got, expected, f'{name}({shown})', atol, rtol)
+            if grad: _compare_grads(got, expected, _leaves(mine), _leaves(ref_args), f'{name}({shown})', atol, rtol)
+    except NotWrittenYet as e: return CheckResult(False, str(e))
+    except AssertionError as e: return CheckResult(False, f'Not yet: {e}')
+    return CheckResult(True, f'{name} agrees with the course on all {len(cases)} inputs' + (', gradients included.' if grad else '.'))
+
+def _compare_grads(got, expected, mine:list, ref:list, what:str, atol, rtol):
+    "Back-propagates the same random weighting of both outputs and compares the gradients of the inputs."
+    outs = [(g, e) for g, e in zip(got if isinstance(got, (tuple, list)) else [got], expected if isinstance(expected, (tuple, list)) else [expected])
+            if isinstance(e, torch.Tensor) and e.requires_grad]
+    if not outs: return
+    if not all(isinstance(g, torch.Tensor) and g.requires_grad for g, _ in outs):
+        raise AssertionError(f'{what}: the output carries no gradient (was it computed with .detach(), .item() or numpy?).')
+    gen = torch.Generator().manual_seed(0)
+    weights = [torch.randn(e.shape, generator=gen, dtype=e.dtype) for _, e in outs]
+    sum((g * w).sum() for (g, _), w in zip(outs, weights)).backward()
+    sum((e * w).sum() for (_, e), w in zip(outs, weights)).backward()
+    for i, (m, r) in enumerate(zip(mine, ref)):
+        if r.grad is None: continue
+        if m.grad is None: raise AssertionError(f'{what}: input {i} gets no gradient, expected one.')
+        compare(m.grad, r.grad, f'{what}: the gradient of input {i}', atol, rtol)
+
+def check_module(make, # builds the learner's module, e.g. the class itself or a lambda
+                 make_reference, # builds the course's module with the same parameter names and shapes
+                 cases:list, # argument tuples for the forward pass
+                 name:str|None=None, train:bool=True, atol:float=1e-5, rtol:float=1e-4) -> CheckResult:
+    "Builds both modules with the same weights, runs `cases` through both, and compares outputs, input and parameter gradients."
+    name = name or getattr(make, '__name__', 'your module')
+    try:
+        ref = make_reference()
+        try: mine = make()
+        except NotImplementedError: raise NotWrittenYet(f'{name} is not written yet (it raises NotImplementedError).')
+        except Exception as e: raise AssertionError(f'building {name} raised {type(e).__name__}: {e}') from None
+        names, ref_names = dict(mine.named_parameters()), dict(ref.named_parameters())
+        if {k: tuple(v.shape) for k, v in names.items()} != {k: tuple(v.shape) for k, v in ref_names.items()}:
+            raise AssertionError(f'{name} has the parameters {sorted((k, tuple(v.shape)) for k, v in names.items())}, '
+                                 f'expected {sorted((k, tuple(v.shape)) for k, v in ref_names.items())}.')
+        mine.load_state_dict(ref.state_dict(), strict=False)
+        mine.train(train); ref.train(train)
+        for args in cases:
+            args = tuple(args) if isinstance(args, (tuple, list)) else (args,)
+            shown = ', '.join(_describe(a) for a in args)
+            expected = ref(*[a.clone() for a in args])
+            got = _call(mine, tuple(a.clone() for a in args), f'{name}({shown})')
+            compare(got, expected, f'{name}({shown})', atol, rtol)
+            if train: _compare_grads(got, expected, [], [], f'{name}({shown})', atol, rtol)
+        for k, p in ref_names.items():
+            if p.grad is not None: compare(names[k].grad if names[k].grad is not None else torch.zeros_like(p), p.grad,
+                                           f'{name}: the gradient of {k}', atol, rtol)
+        for k, b in ref.named_buffers():
+            mb = dict(mine.named_buffers()).get(k)
+            if mb is not None and b.is_floating_point(): compare(mb, b, f'{name}: the buffer {k} after the forward passes', atol, rtol)
+    except NotWrittenYet as e: return CheckResult(False, str(e))
+    except AssertionError as e: return CheckResult(False, f'Not yet: {e}')
+    return CheckResult(True, f'{name} agrees with the course on all {len(cases)} inputs, parameter gradients included.')
+
+# %% ../nbs/00_course.ipynb #200eb57d
+def _new_figure(draw, **kwargs):
+    "Calls `draw(**kwargs)` and returns the one figure it drew (closed, so that it is not shown twice)."
+    import matplotlib.pyplot as plt
+    before = set(plt.get_fignums())
+    draw(**kwargs)
+    new = [n for n in plt.get_fignums() if n not in before]
+    if not new: raise ValueError(f'{getattr(draw, "__name__", draw)} drew no figure: an explorer needs a function that draws one.')
+    figs = [plt.figure(n) for n in new]
+    for f in figs: plt.close(f)
+    return figs[-1]
+
+class Explorer:
+    "A plain plotting function with a control per argument: live in Jupyter, a static figure of its first values elsewhere."
+    def __init__(self, draw, # a plain function that draws one matplotlib figure from its keyword arguments
+                 **controls): # one per argument: an ipywidgets control, or what `ipywidgets.interact` accepts: (lo, hi, step), a list of choices
+        self.draw, self.controls, self._widget = draw, controls, None
+
+    @property
+    def widget(self):
+        "The ipywidgets `interactive` that redraws the figure whenever a control moves."
+        if self._widget is None:
+            try: import ipywidgets
+            except ImportError:
+                raise ImportError('An explorer needs ipywidgets: `pip install ipywidgets` (the course venv has it).') from None
+            self._widget = ipywidgets.interactive(self._show, **self.controls)
+        return self._widget
+
+    def _show(self, **kwargs):
+        import matplotlib.pyplot as plt
+        self.draw(**kwargs); plt.show()
+
+    @property
+    def values(self) -> dict:
+        "The controls' current values, as keyword arguments for `draw`."
+        return dict(self.widget.kwargs)
+
+    def figure(self, **changes):
+        "The figure `draw` makes at the controls' current values, with `changes` applied."
+        return _new_figure(self.draw, **{**self.values, **changes})
+
+    def png(self, **changes) -> bytes:
+        "That figure as PNG bytes: what a static page shows in the explorer's place."
+        import io
+        buf = io.BytesIO()
+        self.figure(**changes).savefig(buf, format='png', bbox_inches='tight')
+        return buf.getvalue()
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        import base64
+        bundle = dict(self.widget._repr_mimebundle_() or {})  # Jupyter draws the live widget from this
+        bundle['image/png'] = base64.b64encode(self.png()).decode()  # a static page (the docs) shows this instead
+        names = ', '.join(self.controls)
+        bundle['text/plain'] = f'An explorer of {self.draw.__name__} ({names}): run the notebook in Jupyter to move its controls.'
+        return bundle
