@@ -374,3 +374,19 @@ def test_browser_search_finds_a_section(site, chromium):
             return [...document.querySelectorAll('#search-results li a')].map(a => a.getAttribute('href')); }})()""")
     assert hits, f'searching the home page for {sym!r} found nothing'
     assert any(os.path.normpath(h.split('#')[0]) == 'learner.html' for h in hits), f'searching for {sym!r} did not find learner.html: {hits}'
+
+def test_explorers_show_their_static_figure():
+    "An explorer's output carries the live widget, a PNG and a text note: a static page shows the PNG."
+    import nbformat
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell('Explorer(draw_schedule, pct=(0.1, 0.9, 0.1))')
+    png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=='
+    note = 'An explorer of draw_schedule (pct): run the notebook in Jupyter to move its controls.'
+    cell.outputs = [nbformat.v4.new_output('display_data', data={
+        'application/vnd.jupyter.widget-view+json': {'model_id': 'abc', 'version_major': 2, 'version_minor': 0},
+        'image/png': png, 'text/plain': note})]
+    nb.cells = [cell]
+    bd.prepare_notebook(nb)
+    body, _ = bd.make_exporter().from_notebook_node(nb)
+    assert re.search(r'<img[^>]+src="[^"]+\.png"', body) or f'base64,{png}' in body, body[-1500:]  # the figure, as every figure
+    assert 'widget-view' not in body and note not in body
