@@ -9,7 +9,7 @@ from functools import partial
 
 # %% auto #0
 __all__ = ['EVENTS', 'CancelTrainException', 'CancelEpochException', 'CancelBatchException', 'snake_case', 'Callback',
-           'HasCallbacks']
+           'HasCallbacks', 'check_count_calls']
 
 # %% ../nbs/01_callbacks.ipynb #d8da53b0
 class CancelTrainException(Exception):
@@ -140,3 +140,33 @@ class HasCallbacks:
                     e.add_note(f"(raised in callback {cb.name!r} ({type(cb).__name__}) during {event_name!r})")
                     e._dl_noted = True
                 raise
+
+# %% ../nbs/01_callbacks.ipynb #24f265c5
+from .course import CheckResult, NotWrittenYet, compare
+
+def _attempt(action, what:str):
+    "Run `action()` for a checker: a stub becomes NotWrittenYet, any other error an AssertionError saying what raised it."
+    try: return action()
+    except NotImplementedError: raise NotWrittenYet(f'{what} is not written yet (it raises NotImplementedError).') from None
+    except Exception as e: raise AssertionError(f'{what} raised {type(e).__name__}: {e}') from None
+
+def check_count_calls(cls) -> CheckResult:
+    "Checks the practice's `CountCalls(fn)`: calls go to `fn` with the same arguments and return its answer, `len` counts them, other attributes come from `fn`."
+    received = []
+    def add(a, b=0, **kwargs): received.append((a, b, kwargs)); return a + b  # the function the checker wraps
+    add.unit = 'apples'
+    name = getattr(cls, '__name__', 'your class')
+    try:
+        counted = _attempt(lambda: cls(add), f'{name}(add)')
+        for n, (args, kwargs, answer) in enumerate([((1,), {}, 1), ((2, 3), {}, 5), ((4,), {'b': 5, 'step': 6}, 9)], start=1):
+            what = f"wrapper({', '.join([*map(repr, args), *(f'{k}={v!r}' for k, v in kwargs.items())])})"
+            compare(_attempt(lambda: counted(*args, **kwargs), what), answer, f'{what}, which calls add{what[7:]}')
+            compare(len(received), n, f'after {n} call(s) of the wrapper, the number of calls of add')
+            compare(_attempt(lambda: len(counted), f'len(wrapper) after {n} call(s)'), n, f'len(wrapper) after {n} call(s)')
+        compare(_attempt(lambda: counted.unit, 'wrapper.unit'), 'apples', "wrapper.unit (add's attribute `unit`)")
+        if _attempt(lambda: hasattr(counted, 'no_such_name'), "hasattr(wrapper, 'no_such_name')"):
+            raise AssertionError("hasattr(wrapper, 'no_such_name') is True: for a name neither the wrapper nor fn has, "
+                                 "__getattr__ must raise AttributeError (getattr(self.fn, name) does).")
+    except NotWrittenYet as e: return CheckResult(False, str(e))
+    except AssertionError as e: return CheckResult(False, f'Not yet: {e}')
+    return CheckResult(True, f'{name} counts and forwards calls with any arguments, and reads the attributes it lacks from fn.')

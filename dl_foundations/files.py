@@ -19,7 +19,7 @@ __all__ = ['IMAGE_SUFFIXES', 'data_dir', 'cache_dir', 'is_offline', 'download_di
            'ChecksumError', 'DataNotFoundError', 'file_hash', 'check_file', 'atomic_path', 'download', 'RemoteFile',
            'large_downloads_allowed', 'find_local', 'fetch', 'extract_archive', 'folder_fingerprint', 'cached',
            'balanced_subset', 'list_image_folder', 'load_image', 'decode_images', 'image_folder',
-           'archive_image_folder', 'read_idx', 'write_idx']
+           'archive_image_folder', 'read_idx', 'write_idx', 'check_idx_bytes']
 
 # %% ../nbs/02a_files.ipynb #1f10f48d
 def _env_folder(var:str, default:str) -> Path:
@@ -447,3 +447,21 @@ def write_idx(t:torch.Tensor, path, compress:bool|None=None) -> Path:
     if compress is None: compress = path.suffix == '.gz'
     with atomic_path(path) as tmp: tmp.write_bytes(gzip.compress(raw, mtime=0) if compress else raw)
     return path
+
+# %% ../nbs/02a_files.ipynb #4bfd2fde
+from .course import CheckResult, NotWrittenYet, compare, _call
+
+def check_idx_bytes(fn) -> CheckResult:
+    "Checks the practice's `fn(raw)`, the uint8 tensor in the bytes of an uncompressed IDX file, against `read_idx` on five shapes."
+    g, name = torch.Generator().manual_seed(0), getattr(fn, '__name__', 'your function')
+    with tempfile.TemporaryDirectory() as d:
+        try:
+            for shape in [(7,), (3, 28, 28), (4, 6), (2, 5, 3), (2, 3, 4, 5)]:  # labels, images, and other ranks
+                path = write_idx(torch.randint(0, 256, shape, generator=g, dtype=torch.uint8), Path(d)/'x-ubyte', compress=False)
+                what = f'{name}(the bytes of an IDX file of shape {shape})'
+                got = _call(fn, (path.read_bytes(),), what)
+                compare(got, read_idx(path), what)
+                if got.dtype != torch.uint8: raise AssertionError(f'{what}: the dtype is {got.dtype}, expected torch.uint8 (one byte per value).')
+        except NotWrittenYet as e: return CheckResult(False, str(e))
+        except AssertionError as e: return CheckResult(False, f'Not yet: {e}')
+    return CheckResult(True, f'{name} reads all 5 IDX files as read_idx does.')

@@ -7,7 +7,7 @@ from __future__ import annotations
 import torch
 
 # %% auto #0
-__all__ = ['logsumexp', 'log_softmax', 'softmax', 'nll', 'cross_entropy']
+__all__ = ['logsumexp', 'log_softmax', 'softmax', 'nll', 'cross_entropy', 'check_variance', 'check_log_softmax']
 
 # %% ../nbs/02_statistics.ipynb #1c18a7ff
 def _check_floating(x, func_name):
@@ -67,3 +67,20 @@ def cross_entropy(logits:torch.Tensor, # (n_items, n_classes) raw outputs of the
                  ) -> torch.Tensor:
     "Cross-entropy loss for single-label classification: `nll(log_softmax(logits), target)`."
     return nll(log_softmax(logits, dim=-1), target)
+
+# %% ../nbs/02_statistics.ipynb #f24a2828
+from .course import CheckResult, check_function
+
+def check_variance(fn) -> CheckResult:
+    "Checks the practice's `fn(x)`, the variance of `x` along its last dimension (dividing by n), against `torch.var(..., correction=0)`, gradients included."
+    g = torch.Generator().manual_seed(0)
+    cases = [torch.tensor([1., 2., 4., 18.]), torch.randn(3, 10, generator=g), 5 + 2 * torch.randn(2, 4, 6, generator=g),
+             1000 + torch.randn(4, 100, generator=g)]  # the last: readings far from 0, where E[x²] - E[x]² loses its digits
+    return check_function(fn, lambda x: torch.var(x, dim=-1, correction=0), cases, grad=True)
+
+def check_log_softmax(fn) -> CheckResult:
+    "Checks the practice's `fn(x)`, log-softmax along the last dimension, against `log_softmax`, gradients included, also where `exp` overflows."
+    g = torch.Generator().manual_seed(0)
+    cases = [5 * torch.randn(4, 10, generator=g), torch.randn(2, 3, 6, generator=g), torch.tensor([1000., 1001., 1002.]),
+             torch.tensor([[0., -200., 3.], [-1000., -1001., -1002.]])]  # exp overflows to inf, or underflows to 0
+    return check_function(fn, log_softmax, cases, grad=True)
