@@ -346,5 +346,6 @@ class Explorer:
         bundle = dict(self.widget._repr_mimebundle_() or {})  # Jupyter draws the live widget from this
         bundle['image/png'] = base64.b64encode(self.png()).decode()  # a static page (the docs) shows this instead
         names = ', '.join(self.controls)
-        bundle['text/plain'] = f'An explorer of {self.draw.__name__} ({names}): run the notebook in Jupyter to move its controls.'
+        name = getattr(self.draw, '__name__', None) or getattr(getattr(self.draw, 'func', None), '__name__', 'a plot')  # a partial has no name of its own
+        bundle['text/plain'] = f'An explorer of {name} ({names}): run the notebook in Jupyter to move its controls.'
         return bundle
