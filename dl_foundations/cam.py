@@ -10,13 +10,15 @@ from torch import nn
 import torch.nn.functional as F
 import matplotlib.pyplot as plt
 
+from .course import CheckResult, check_function
 from .files import data_dir, file_hash, ChecksumError
 from .learner import evaluating
 from .hooks import Hook
 
 # %% auto #0
 __all__ = ['RESNET34_FILE', 'RESNET34_URL', 'check_weights_file', 'find_pretrained_resnet34', 'resnet34_body', 'CamModel',
-           'cam_splitter', 'save_output', 'class_activation_map', 'show_cam', 'bright_square_images']
+           'cam_splitter', 'save_output', 'cam_from_grids', 'class_activation_map', 'show_cam', 'bright_square_images',
+           'class_grids', 'draw_cam', 'check_cam']
 
 # %% ../nbs/11_cam.ipynb #a9c7814b
 RESNET34_FILE = 'resnet34-b627a593.pth'  # torchvision's ImageNet weights for ResNet-34
@@ -89,6 +91,15 @@ def save_output(hook:Hook, # the hook: the output is kept in hook.stored
     hook.stored = outp.detach()
 
 # %% ../nbs/11_cam.ipynb #63205995
+def cam_from_grids(grids:torch.Tensor, # the head's output for one image, one grid per class: (n_classes, h, w)
+                   probs:torch.Tensor, # the predicted probabilities of the classes, (n_classes,)
+                   size:tuple, # the image's (height, width), to upsample the map to
+                   cls:int|None=None, # a class to map; None weights every class's grid by its probability
+                  ) -> torch.Tensor:
+    "The class activation map from the head's class grids: their probability-weighted sum (or one class's grid), upsampled."
+    cam = grids[cls] if cls is not None else (probs[:, None, None] * grids).sum(0)  # (h, w)
+    return F.interpolate(cam[None, None], size=tuple(size), mode='bilinear', align_corners=False)[0, 0]  # (height, width)
+
 def class_activation_map(model:CamModel, # a trained `CamModel`
                          x:torch.Tensor, # one image (channels, height, width), normalised as in training
                          cls:int|None=None, # a class to map; None weights every class's map by its predicted probability
@@ -100,10 +111,7 @@ def class_activation_map(model:CamModel, # a trained `CamModel`
     try:
         with evaluating(model), torch.no_grad(): probs = model(x[None].to(device)).exp()[0]  # (n_classes,)
     finally: hook.remove()  # the hook goes, and evaluating restores every layer's mode, errors included
-    grids = hook.stored[0]  # (n_classes, h, w)
-    cam = grids[cls] if cls is not None else (probs[:, None, None] * grids).sum(0)
-    cam = F.interpolate(cam[None, None], size=x.shape[-2:], mode='bilinear', align_corners=False)[0, 0]
-    return cam.cpu(), probs.cpu()
+    return cam_from_grids(hook.stored[0], probs, x.shape[-2:], cls).cpu(), probs.cpu()  # the grids: (n_classes, h, w)
 
 def show_cam(img:torch.Tensor, # the image to show, (3, height, width) with values in [0, 1]
              cam:torch.Tensor, # its class activation map, (height, width)
@@ -136,3 +144,51 @@ def bright_square_images(n:int, # number of images (half contain a square)
         images[i, :, top:top + side, left:left + side] += 2.0
         boxes[i] = torch.tensor([top, left, top + side, left + side])
     return images, labels, boxes
+
+# %% ../nbs/11_cam.ipynb #6c6ea87d
+def class_grids(model:CamModel, # a trained `CamModel`
+                x:torch.Tensor, # images (N, channels, height, width), normalised as in training
+                bs:int=64, # images per forward pass
+               ) -> tuple:
+    "The head's class grids and the predicted probabilities of every image, computed once in evaluation mode: (grids (N, n_classes, h, w), probs (N, n_classes))."
+    device = next(model.parameters()).device
+    hook, grids, probs = Hook(model.head, save_output), [], []
+    try:
+        with evaluating(model), torch.no_grad():
+            for i in range(0, len(x), bs):
+                probs.append(model(x[i:i + bs].to(device)).exp().cpu())
+                grids.append(hook.stored.cpu())
+    finally: hook.remove()
+    return torch.cat(grids), torch.cat(probs)
+
+def draw_cam(images:torch.Tensor, # the images to show, (N, 3, height, width) with values in [0, 1]
+             grids:torch.Tensor, # their class grids, (N, n_classes, h, w), e.g. from `class_grids`
+             probs:torch.Tensor, # their predicted probabilities, (N, n_classes)
+             classes:list, # the class names
+             index:int=0, # which image
+             cls:str='weighted', # a class name, or 'weighted': every class's grid weighted by its probability
+             targets:torch.Tensor|None=None, # the true classes, for the title (None: not shown)
+            ):
+    "Draw image `index` with its class activation map for `cls`, from precomputed grids and probabilities (no model runs)."
+    if cls != 'weighted' and cls not in classes: raise ValueError(f"cls must be 'weighted' or one of {classes}, got {cls!r}")
+    img, p = images[index], probs[index]
+    cam = cam_from_grids(grids[index], p, img.shape[-2:], None if cls == 'weighted' else classes.index(cls))
+    pred = int(p.argmax())
+    truth = f', true: {classes[int(targets[index])]}' if targets is not None else ''
+    fig, ax = plt.subplots(figsize=(4.4, 3.8))
+    show_cam(img, cam, ax=ax, title=f'Image {index}: predicted {classes[pred]} ({p[pred]:.2f}){truth}')
+    ax.set_xlabel('map weighted by the prediction' if cls == 'weighted' else f'map of the class {cls!r}')
+    fig.colorbar(ax.images[-1], ax=ax, label='head output (class score)')
+    return fig
+
+# %% ../nbs/11_cam.ipynb #540bcdf3
+def check_cam(fn, # your function fn(grids, probs, size, cls=None) -> the map (height, width)
+             ) -> CheckResult:
+    "Checks a class activation map `fn(grids, probs, size, cls)` against the course's `cam_from_grids` on several grids."
+    gen = torch.Generator().manual_seed(0)
+    def case(n_classes, h, w, size, cls=None):
+        grids = torch.randn(n_classes, h, w, generator=gen) * 2
+        return grids, torch.randn(n_classes, generator=gen).softmax(0), size, cls
+    cases = [case(2, 4, 4, (16, 16)), case(2, 7, 7, (56, 56)), case(10, 4, 3, (32, 24)),
+             case(2, 4, 4, (32, 32), cls=1), case(3, 2, 2, (8, 8), cls=0)]
+    return check_function(fn, cam_from_grids, cases)

@@ -10,11 +10,12 @@ from torch import nn
 import torch.nn.functional as F
 
 from .callbacks import Callback
+from .course import CheckResult, check_module
 from .learner import evaluating
 
 # %% auto #0
 __all__ = ['CharVocab', 'LMDataLoader', 'detach_state', 'RNNCell', 'CellLoop', 'GRUCell', 'CharRNN', 'StatefulLMCallback',
-           'generate']
+           'generate', 'check_gru_cell']
 
 # %% ../nbs/09_rnn.ipynb #24d7af10
 class CharVocab:
@@ -241,3 +242,20 @@ def generate(model:CharRNN, # a trained CharRNN (or a model with reset() and an 
     finally:
         model.h = saved_state
     return prompt + vocab.decode(out)
+
+# %% ../nbs/09_rnn.ipynb #f4d86f6b
+def check_gru_cell(cls, # your GRU cell class, built as cls(n_in, n_hidden) with `self.ih` and `self.hh` as in `GRUCell`
+                  ) -> CheckResult:
+    "Checks `cls(n_in, n_hidden)(x, h)` against the course's `GRUCell` (the same weights): new states and weight gradients."
+    gen = torch.Generator().manual_seed(0)
+    name = getattr(cls, '__name__', 'your cell')
+    for n_in, n_hidden, bs in [(3, 5, 4), (42, 16, 2), (1, 1, 1)]:
+        def reference():
+            cell = GRUCell(n_in, n_hidden)
+            with torch.no_grad():
+                for p in cell.parameters(): p.copy_(torch.randn(p.shape, generator=gen) * 0.5)
+            return cell
+        x, h = torch.randn(bs, n_in, generator=gen), torch.randn(bs, n_hidden, generator=gen)
+        r = check_module(lambda: cls(n_in, n_hidden), reference, [(x, h), (x, torch.zeros_like(h))], name=name)
+        if not r: return r
+    return CheckResult(True, f'{name} agrees with GRUCell on 3 sizes (6 inputs), weight gradients included.')

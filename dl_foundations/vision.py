@@ -9,6 +9,7 @@ from torch import nn
 import torch.nn.functional as F
 
 from .callbacks import Callback
+from .course import CheckResult, check_module
 from .learner import evaluating
 from .layers import conv
 from .norm import BatchNorm
@@ -16,7 +17,7 @@ from .norm import BatchNorm
 
 # %% auto #0
 __all__ = ['random_flip', 'random_crop', 'flip_and_crop', 'AugmentCallback', 'SimpleNet', 'ConvNet', 'ConvBnNet',
-           'DeeperConvBnNet', 'ResLayer', 'ResNet', 'BiggerResNet', 'tta']
+           'DeeperConvBnNet', 'ResLayer', 'ResNet', 'BiggerResNet', 'tta', 'check_res_layer']
 
 # %% ../nbs/10_cifar_resnet.ipynb #e3fdf1e8
 def random_flip(xb:torch.Tensor, # a batch of images, shape (bs, channels, height, width)
@@ -174,3 +175,31 @@ def tta(learn, # a trained Learner
             for _ in range(n): p = p + model(tfm(xb)).softmax(-1)
             probs.append((p / (n + 1)).cpu()); targets.append(yb.cpu())
     return torch.cat(probs), torch.cat(targets)
+
+# %% ../nbs/10_cifar_resnet.ipynb #b64eb368
+def _random_res_layer(ni:int, ks:int, seed:int) -> ResLayer:
+    "A ResLayer with seeded random weights and running statistics (negative adds too, so that a ReLU would show)."
+    gen = torch.Generator().manual_seed(seed)
+    layer = ResLayer(ni, ks=ks)
+    conv_, bn = layer.block[0], layer.block[2]
+    with torch.no_grad():
+        conv_.weight.copy_(torch.randn(conv_.weight.shape, generator=gen) * (2 / (ni * ks * ks)) ** 0.5)
+        bn.mults.copy_(torch.rand(bn.mults.shape, generator=gen) + 0.5)
+        bn.adds.copy_(torch.randn(bn.adds.shape, generator=gen))
+        bn.running_mean.copy_(torch.rand(bn.running_mean.shape, generator=gen))
+        bn.running_var.copy_(torch.rand(bn.running_var.shape, generator=gen) + 0.5)
+    return layer
+
+def check_res_layer(cls, # your residual layer class, built as cls(ni, ks=ks) with `self.block` as in `ResLayer`
+                   ) -> CheckResult:
+    "Checks `cls` against the course's `ResLayer`: outputs and gradients in training mode, outputs in evaluation mode."
+    gen = torch.Generator().manual_seed(0)
+    configs = [(4, 3, (2, 4, 8, 8)), (8, 3, (3, 8, 5, 7)), (6, 1, (2, 6, 4, 4))]  # (ni, ks, input shape)
+    name = getattr(cls, '__name__', 'your layer')
+    for i, (ni, ks, shape) in enumerate(configs):
+        x = torch.randn(shape, generator=gen)
+        for train in (True, False):
+            r = check_module(lambda: cls(ni, ks=ks), lambda: _random_res_layer(ni, ks, seed=i), [x], name=name, train=train)
+            if not r: return CheckResult(False, f"{r.message.rstrip('.')} ({'training' if train else 'evaluation'} mode, ni={ni}, ks={ks}).")
+    return CheckResult(True, f'{name} agrees with ResLayer for {len(configs)} layer sizes, in training mode '
+                             '(outputs, gradients, running statistics) and in evaluation mode.')
