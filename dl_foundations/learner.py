@@ -544,7 +544,7 @@ def check_stop_after(cls, # your callback class: cls(n_batches) must end the fit
         for n in (1, 3, 5, 20):
             what, steps = f'{name}({n}) in a fit of 4 epochs of 3 batches', _CountSteps()
             steps.n, cb = 0, _call(cls, (n,), f'{name}({n})')
-            _call(Learner(torch.nn.Linear(1, 1), dls, torch.nn.functional.mse_loss, cbs=[steps, cb]).fit, (4,), what)
+            _call(lambda: Learner(torch.nn.Linear(1, 1), dls, torch.nn.functional.mse_loss, cbs=[steps, cb]).fit(4), (), what)
             if steps.n != min(n, 12):
                 hint = ('one batch too many' if steps.n == n + 1 else 'it stopped too early: are validation batches counted?' if steps.n < n
                         else 'it went on: only CancelTrainException ends the whole fit, and n counts batches across epochs')
