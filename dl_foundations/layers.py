@@ -15,7 +15,7 @@ from .callbacks import Callback
 # %% auto #0
 __all__ = ['Lambda', 'flatten', 'default_device', 'to_device', 'DeviceCallback', 'view_tfm', 'BatchTransformCallback',
            'GeneralRelu', 'conv', 'get_cnn_layers', 'get_cnn_model', 'kaiming_std', 'kaiming_normal', 'kaiming_uniform',
-           'init_cnn']
+           'init_cnn', 'check_general_relu']
 
 # %% ../nbs/05_cnn.ipynb #260f4f24
 class Lambda(nn.Module):
@@ -167,3 +167,20 @@ def init_cnn(model:nn.Module, # the model, initialised in place
             init(m.weight, leak)
             if m.bias is not None: nn.init.zeros_(m.bias)
     return model
+
+# %% ../nbs/05_cnn.ipynb #773e8fff
+from .course import CheckResult, check_function
+
+def check_general_relu(cls, # your module class: cls(leak=..., sub=..., maxv=...) built like GeneralRelu
+                      ) -> CheckResult:
+    "Compares `cls(**options)(x)` with `GeneralRelu(**options)(x)`, outputs and input gradients, for five sets of options."
+    gen = torch.Generator().manual_seed(0)
+    cases = [torch.randn(200, generator=gen) * 5, torch.randn(2, 8, 5, 5, generator=gen) * 5]  # * 5: many values above maxv
+    options = [{}, {'leak': 0.1}, {'sub': 0.4}, {'maxv': 6.}, {'leak': 0.1, 'sub': 0.4, 'maxv': 6.}]
+    name = getattr(cls, '__name__', 'your module')
+    for opts in options:
+        shown = f"{name}({', '.join(f'{k}={v}' for k, v in opts.items())})"
+        result = check_function(lambda x: cls(**opts)(x), lambda x: GeneralRelu(**opts)(x), cases, name=shown, grad=True)
+        if not result: return result
+    return CheckResult(True, f'{name} agrees with GeneralRelu for all {len(options)} sets of options on {len(cases)} inputs, '
+                             f'gradients included.')

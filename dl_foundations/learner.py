@@ -18,7 +18,7 @@ from .callbacks import Callback, HasCallbacks, CancelTrainException, CancelEpoch
 from .callbacks import _as_callback, _listify, _len_or_none  # the helpers HasCallbacks uses, for fit's own callbacks
 
 # %% auto #0
-__all__ = ['evaluating', 'TrainEvalCallback', 'Recorder', 'Learner', 'LRFinder']
+__all__ = ['evaluating', 'TrainEvalCallback', 'Recorder', 'Learner', 'LRFinder', 'check_stop_after']
 
 # %% ../nbs/04_learner.ipynb #794e4dac
 @contextmanager
@@ -526,3 +526,29 @@ def _apply_learner_state(learn, ckpt:dict, path:Path):
     _set_rng_states(ckpt['rng'])
     for part, g in _loader_generators(learn.dls).items():
         if part in ckpt['loader_rng']: g.set_state(ckpt['loader_rng'][part])
+
+# %% ../nbs/04_learner.ipynb #1ec9f6ca
+from .course import CheckResult, NotWrittenYet, _call
+
+def check_stop_after(cls, # your callback class: cls(n_batches) must end the fit after n_batches training batches
+                    ) -> CheckResult:
+    "Fits a tiny model for 4 epochs of 3 batches with `cls(n)`, several n: the fit must end, without an error, after exactly n batches."
+    from types import SimpleNamespace
+    class _CountSteps(Callback):
+        order = -100  # before every other after_step: it counts a step even when a callback cancels right after it
+        def after_step(self): self.n += 1
+    x = torch.linspace(-1, 1, 8)[:, None]
+    dls = SimpleNamespace(train=[(x[i:i + 2], 2 * x[i:i + 2]) for i in (0, 2, 4)], valid=[(x[6:], 2 * x[6:])])
+    name = getattr(cls, '__name__', 'your callback')
+    try:
+        for n in (1, 3, 5, 20):
+            what, steps = f'{name}({n}) in a fit of 4 epochs of 3 batches', _CountSteps()
+            steps.n, cb = 0, _call(cls, (n,), f'{name}({n})')
+            _call(lambda: Learner(torch.nn.Linear(1, 1), dls, torch.nn.functional.mse_loss, cbs=[steps, cb]).fit(4), (), what)
+            if steps.n != min(n, 12):
+                hint = ('one batch too many' if steps.n == n + 1 else 'it stopped too early: are validation batches counted?' if steps.n < n
+                        else 'it went on: only CancelTrainException ends the whole fit, and n counts batches across epochs')
+                raise AssertionError(f'{what} trained {steps.n} batches, expected {min(n, 12)} ({hint}).')
+    except NotWrittenYet as e: return CheckResult(False, str(e))
+    except AssertionError as e: return CheckResult(False, f'Not yet: {e}')
+    return CheckResult(True, f'{name} ends the fit after exactly n training batches, for n = 1, 3, 5 and 20 (of 12).')

@@ -17,7 +17,7 @@ from .callbacks import Callback
 from .training import AvgStatsCallback
 
 # %% auto #0
-__all__ = ['is_main_process', 'CheckpointCallback', 'MixedPrecision', 'DistributedBatches', 'DistributedCallback']
+__all__ = ['is_main_process', 'CheckpointCallback', 'MixedPrecision', 'DistributedBatches', 'DistributedCallback', 'check_shard']
 
 # %% ../nbs/12_scaling.ipynb #c2bf4b8e
 def is_main_process() -> bool:
@@ -245,3 +245,42 @@ class DistributedCallback(Callback):
     def after_fit(self):
         if not self.active: return
         self.learn.model, self.learn.dls, self.learn.logger = self.plain, self._dls, self._logger
+
+# %% ../nbs/12_scaling.ipynb #c52a0a87
+from .course import CheckResult, NotWrittenYet, _call
+
+def _sampler_items(n:int, rank:int, world_size:int, seed:int, epoch:int) -> list[int]:
+    "The items DistributedSampler(shuffle=True) gives process `rank` in `epoch`: the reference of check_shard."
+    sampler = torch_data.DistributedSampler(range(n), num_replicas=world_size, rank=rank, shuffle=True, seed=seed)
+    sampler.set_epoch(epoch)
+    return list(sampler)
+
+def check_shard(fn, # your function: fn(n_items, rank, world_size, seed, epoch) -> the indices of process rank's items
+               ) -> CheckResult:
+    "Compares `fn` with PyTorch's DistributedSampler (shuffle=True) for every rank of four settings, each rank under its own global random state."
+    name, state = getattr(fn, '__name__', 'your function'), torch.get_rng_state()
+    def items(rank, what, *args):
+        torch.manual_seed(1000 + rank)  # a process of its own: its own global random state
+        got = _call(fn, args, what)
+        try: return [int(i) for i in got]
+        except (TypeError, ValueError): raise AssertionError(f'{what} returned a {type(got).__name__}, expected a list of item indices.') from None
+    try:
+        for n, world_size, seed, epoch in [(24, 2, 0, 0), (24, 2, 0, 1), (10, 3, 5, 0), (10, 4, 1, 2)]:
+            for rank in range(world_size):
+                args, expected = (n, rank, world_size, seed, epoch), _sampler_items(n, rank, world_size, seed, epoch)
+                what = f'{name}({n}, rank={rank}, world_size={world_size}, seed={seed}, epoch={epoch})'
+                got = items(rank, what, *args)
+                if len(got) != len(expected):
+                    raise AssertionError(f'{what} gave {len(got)} items, expected {len(expected)}: every process needs as many '
+                                         f'(pad the order by repeating its first items).')
+                if got == expected: continue
+                i = next(i for i, (g, e) in enumerate(zip(got, expected)) if g != e)
+                hint = ('it changes with the global random state, so each process would draw another order: use a '
+                        'torch.Generator seeded with seed + epoch' if items(rank + 1, what, *args) != got else
+                        "it is epoch 0's order: seed the generator with seed + epoch" if got == _sampler_items(n, rank, world_size, seed, 0)
+                        else 'take every world_size-th item of the padded order, starting at rank')
+                raise AssertionError(f'{what}: item {i} is {got[i]}, expected {expected[i]} ({hint}).')
+    except NotWrittenYet as e: return CheckResult(False, str(e))
+    except AssertionError as e: return CheckResult(False, f'Not yet: {e}')
+    finally: torch.set_rng_state(state)  # the notebook's random numbers go on as if nothing had been drawn
+    return CheckResult(True, f'{name} gives every process the same items as DistributedSampler, in all four settings.')

@@ -12,8 +12,8 @@ from .callbacks import Callback, CancelBatchException, _listify, _len_or_none
 
 # %% auto #0
 __all__ = ['accuracy', 'AvgStats', 'AvgStatsCallback', 'progress_wanted', 'ProgressCallback', 'sched_lin', 'sched_cos',
-           'sched_no', 'sched_exp', 'combine_scheds', 'sched_one_cycle', 'sched_sgdr', 'ParamScheduler',
-           'GradientAccumulation', 'GradientClip']
+           'sched_no', 'sched_exp', 'combine_scheds', 'sched_one_cycle', 'draw_schedule', 'sched_sgdr',
+           'ParamScheduler', 'GradientAccumulation', 'GradientClip', 'check_combine_scheds']
 
 # %% ../nbs/04a_training.ipynb #ee6c8288
 def accuracy(pred:torch.Tensor, # (batch, n_classes) scores
@@ -205,6 +205,28 @@ def sched_one_cycle(start:float, peak:float, end:float, pct_up:float=0.3):
     "One cycle: cosine from `start` up to `peak` during the first `pct_up` of training, then cosine down to `end`."
     return combine_scheds([pct_up, 1 - pct_up], [sched_cos(start, peak), sched_cos(peak, end)])
 
+# %% ../nbs/04a_training.ipynb #7485b14b
+_SHAPES = {'cos': sched_cos, 'lin': sched_lin, 'exp': sched_exp}
+
+def draw_schedule(pct_up:float=0.3, # fraction of training spent going up to the peak
+                  shape:str='cos', # the shape of both phases: 'cos', 'lin' or 'exp'
+                  start:float=0.3, # value at the start of training
+                  peak:float=0.6, # value at position pct_up
+                  end:float=0.2, # value at the end of training
+                  n_points:int=201, # positions drawn, evenly spaced from 0 to 1
+                 ):
+    "Plots `combine_scheds([pct_up, 1 - pct_up], [shape(start, peak), shape(peak, end)])` against the position in training; returns the axes."
+    import matplotlib.pyplot as plt
+    if shape not in _SHAPES: raise ValueError(f"draw_schedule: shape must be one of {list(_SHAPES)}, got {shape!r}.")
+    make = _SHAPES[shape]
+    sched = combine_scheds([pct_up, 1 - pct_up], [make(start, peak), make(peak, end)])
+    pos = [i / (n_points - 1) for i in range(n_points)]
+    _, ax = plt.subplots(figsize=(5, 3))
+    ax.plot(pos, [sched(p) for p in pos])
+    ax.axvline(pct_up, ls=':', c='gray')  # the join of the two phases
+    ax.set(title=f'{shape} up for {pct_up:.0%} of training, {shape} down', xlabel='position in training', ylabel='learning rate')
+    return ax
+
 # %% ../nbs/04a_training.ipynb #c3fa3f18
 def sched_sgdr(lr_max:float, # learning rate at the start of every cycle
                lr_min:float=0., # learning rate at the end of every cycle
@@ -283,3 +305,26 @@ class GradientClip(Callback):
         self.max_norm, self.norm_type, self.grad_norm = max_norm, norm_type, None
     def after_backward(self):
         self.grad_norm = torch.nn.utils.clip_grad_norm_(self.learn.model.parameters(), self.max_norm, self.norm_type)
+
+# %% ../nbs/04a_training.ipynb #82170ea2
+from .course import CheckResult, NotWrittenYet, _call, compare
+
+def check_combine_scheds(fn, # your function: fn(pcts, scheds) returns a schedule of the position 0..1
+                        ) -> CheckResult:
+    "Compares `fn(pcts, scheds)` with `combine_scheds` at 41 positions from 0 to 1, for three combinations of 2 and 3 phases."
+    name = getattr(fn, '__name__', 'your function')
+    cases = [([0.3, 0.7], [sched_cos(0.3, 0.6), sched_cos(0.6, 0.2)], 'cos 0.3 to 0.6, cos 0.6 to 0.2'),
+             ([0.5, 0.5], [sched_lin(0.1, 1.), sched_cos(1., 0.)], 'lin 0.1 to 1, cos 1 to 0'),
+             ([0.2, 0.3, 0.5], [sched_lin(0., 1.), sched_cos(1., 2.), sched_exp(2., 8.)], 'lin 0 to 1, cos 1 to 2, exp 2 to 8')]
+    try:
+        for pcts, scheds, shown in cases:
+            mine, reference, starts = _call(fn, (pcts, scheds), f'{name}({pcts}, ...)'), combine_scheds(pcts, scheds), [0.]
+            for p in pcts[:-1]: starts.append(starts[-1] + p)
+            for pos in [i / 40 for i in range(41)]:
+                phase = max(j for j, s in enumerate(starts) if s <= pos)
+                what = (f'{name}({pcts}, [{shown}]) at pos {pos:g} (phase {phase + 1} of {len(pcts)}, '
+                        f'its own position {(pos - starts[phase]) / pcts[phase]:.3g})')
+                compare(_call(mine, (pos,), what), reference(pos), what, atol=1e-6)
+    except NotWrittenYet as e: return CheckResult(False, str(e))
+    except AssertionError as e: return CheckResult(False, f'Not yet: {e}')
+    return CheckResult(True, f'{name} agrees with combine_scheds at all 41 positions of the {len(cases)} combinations.')
