@@ -215,7 +215,7 @@ def compare(got, expected, what:str, atol:float=1e-5, rtol:float=1e-4):
     if isinstance(expected, (int, float)) and not isinstance(expected, bool):
         if isinstance(got, torch.Tensor) and got.numel() == 1: got = got.item()
         if not isinstance(got, (int, float)) or abs(got - expected) > atol + rtol * abs(expected):
-            raise AssertionError(f'{what}: got {got!r}, expected {expected:.6g}.')
+            raise AssertionError(f'{what}: got {got:.6g}, expected {expected:.6g}.' if isinstance(got, (int, float)) else f'{what}: got {got!r}, expected {expected:.6g}.')
         return
     if got != expected: raise AssertionError(f'{what}: got {got!r}, expected {expected!r}.')
 
