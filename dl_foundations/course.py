@@ -274,7 +274,8 @@ def check_module(make, # builds the learner's module, e.g. the class itself or a
         if {k: tuple(v.shape) for k, v in names.items()} != {k: tuple(v.shape) for k, v in ref_names.items()}:
             raise AssertionError(f'{name} has the parameters {sorted((k, tuple(v.shape)) for k, v in names.items())}, '
                                  f'expected {sorted((k, tuple(v.shape)) for k, v in ref_names.items())}.')
-        mine.load_state_dict(ref.state_dict(), strict=False)
+        try: mine.load_state_dict(ref.state_dict(), strict=False)
+        except Exception as e: raise AssertionError(f"{name} cannot take the course's weights and buffers: {e}") from None
         mine.train(train); ref.train(train)
         for args in cases:
             args = tuple(args) if isinstance(args, (tuple, list)) else (args,)
