@@ -16,7 +16,7 @@ from .learner import evaluating
 
 # %% auto #0
 __all__ = ['ListContainer', 'Hook', 'Hooks', 'ModelSummary', 'model_summary', 'append_stats', 'stats_to_cpu', 'get_hist',
-           'get_min', 'ActivationStats']
+           'get_min', 'ActivationStats', 'draw_activation_stats', 'check_stats_hook']
 
 # %% ../nbs/06_cnn_hooks.ipynb #196b06d0
 def _listify(items) -> list:
@@ -219,3 +219,89 @@ class ActivationStats(Callback):
             ax.plot(get_min(h)); ax.set_ylim(0, 1)
             ax.set_title(f'layer {i+1}'); ax.set_xlabel('training batch'); ax.set_ylabel('share near zero')
         fig.suptitle(title); fig.tight_layout(); plt.show()
+
+# %% ../nbs/06_cnn_hooks.ipynb #8a796354
+def draw_activation_stats(stats, # an `ActivationStats` after fitting, or any list of hooks whose `stats` start with (means, stds)
+                          layer:int=1, # which watched layer, counting from 1
+                          batches:tuple|None=None, # (first, last) training batches to show, the last one excluded; None: all
+                          title:str='', # the run's name, shown above the plot
+                         ):
+    "Mean and standard deviation of one watched layer's activations over a range of training batches, beside the targets 0 and 1."
+    hooks = list(stats)
+    if not 1 <= layer <= len(hooks): raise ValueError(f'layer counts the watched layers from 1 to {len(hooks)}, got {layer}')
+    means, stds = (torch.tensor([float(v) for v in s]) for s in hooks[layer - 1].stats[:2])
+    first, last = (0, len(means)) if batches is None else sorted(batches)
+    first = min(max(first, 0), len(means) - 1)
+    last = min(max(last, first + 1), len(means))  # at least one batch
+    xs = torch.arange(first, last)
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    for target in (0, 1): ax.axhline(target, color='grey', lw=0.8, ls=':')
+    ax.plot(xs, means[first:last], label='mean')
+    ax.plot(xs, stds[first:last], label='standard deviation')
+    ax.set(title=f'{title}\nlayer {layer}, training batches {first} to {last - 1}'.strip(), xlabel='training batch',
+           ylabel='activation statistic')
+    ax.legend()
+
+# %% ../nbs/06_cnn_hooks.ipynb #106b6bfe
+from .course import CheckResult, NotWrittenYet, compare
+
+def _one_number(v, what:str) -> float:
+    "A recorded statistic as a float, or an AssertionError saying why it is not one number free of the graph."
+    if isinstance(v, torch.Tensor):
+        if v.numel() != 1:
+            raise AssertionError(f'{what} is a tensor of shape {tuple(v.shape)}, expected one number: the statistic of the '
+                                 f'whole output, not the output itself or one value per row.')
+        if v.requires_grad:
+            raise AssertionError(f'{what} still carries the computation graph (requires_grad): detach the output first '
+                                 f'(or use .item()), or every recorded batch keeps its graph alive in memory.')
+        return v.item()
+    if isinstance(v, (int, float)) and not isinstance(v, bool): return float(v)
+    raise AssertionError(f'{what} is a {type(v).__name__}, expected a number.')
+
+def _run(model:nn.Module, x:torch.Tensor, train:bool, name:str):
+    "One forward pass (and in training a backward pass) with the learner's hooks on; their errors become messages."
+    model.train(train)
+    try:
+        if train: model(x).pow(2).mean().backward()
+        else:
+            with torch.no_grad(): model(x)
+    except NotImplementedError: raise NotWrittenYet(f'{name} is not written yet (its hook raises NotImplementedError).')
+    except Exception as e: raise AssertionError(f'a forward pass with {name} on the model raised {type(e).__name__}: {e}') from None
+
+def check_stats_hook(hook_class, # builds the learner's hook from a module: `hook_class(module)`, with `means`, `stds` and `remove()`
+                    ) -> CheckResult:
+    "Compare the `means` and `stds` that `hook_class(module)` records with the course's `Hook(module, append_stats)`, then check `remove()`."
+    name = getattr(hook_class, '__name__', 'your hook')
+    try:
+        gen = torch.Generator().manual_seed(0)
+        model = nn.Sequential(nn.Linear(6, 5), nn.ReLU(), nn.Linear(5, 3))
+        with torch.no_grad():
+            for p in model.parameters(): p.copy_(torch.randn(p.shape, generator=gen))
+        watched = [model[0], model[1]]
+        try: mine = [hook_class(m) for m in watched]
+        except NotImplementedError: raise NotWrittenYet(f'{name} is not written yet (it raises NotImplementedError).')
+        except Exception as e: raise AssertionError(f'{name}(module) raised {type(e).__name__}: {e}') from None
+        with Hooks(watched, append_stats) as course:
+            for bs in (4, 7, 3): _run(model, torch.randn(bs, 6, generator=gen), True, name)
+            _run(model, torch.randn(5, 6, generator=gen), False, name)  # eval mode: not recorded
+        for i, (hook, ref) in enumerate(zip(mine, course)):
+            what = f'{name} on layer {i} ({type(watched[i]).__name__})'
+            for attr, expected in (('means', ref.stats[0]), ('stds', ref.stats[1])):
+                got = getattr(hook, attr, None)
+                if not isinstance(got, (list, tuple)): raise AssertionError(f'{what} has no list `{attr}`.')
+                if len(got) != len(expected):
+                    raise AssertionError(f'{what} recorded {len(got)} {attr}, expected {len(expected)}: one per training batch '
+                                         f'(the model ran 3 batches in training and 1 in eval mode, which is not recorded).')
+                for j, (g, e) in enumerate(zip(got, expected)):
+                    compare(_one_number(g, f'{what}: {attr}[{j}]'), e.item(), f'{what}: {attr}[{j}]')
+        try:
+            for hook in mine: hook.remove()
+        except Exception as e: raise AssertionError(f'{name}.remove() raised {type(e).__name__}: {e}') from None
+        left = sum(len(m._forward_hooks) for m in model.modules())
+        if left: raise AssertionError(f'after remove() the model still has {left} forward hook(s): keep the handle that '
+                                      f'register_forward_hook returns and call its remove().')
+    except NotWrittenYet as e: return CheckResult(False, str(e))
+    except AssertionError as e: return CheckResult(False, f'Not yet: {e}')
+    except Exception as e: return CheckResult(False, f'Not yet: checking {name} raised {type(e).__name__}: {e}')
+    return CheckResult(True, f"{name} records the course's means and stds on 2 layers over 3 training batches, "
+                             f"skips eval mode, and removes itself.")

@@ -13,7 +13,7 @@ from .layers import GeneralRelu
 from .hooks import Hooks
 
 # %% auto #0
-__all__ = ['layer_stats', 'lsuv_init']
+__all__ = ['layer_stats', 'lsuv_init', 'check_lsuv_layer']
 
 # %% ../nbs/08_lsuv.ipynb #1b72167c
 def _first(module:nn.Module, types):
@@ -71,3 +71,53 @@ def lsuv_init(model:nn.Module, # the model, initialised in place
                           f"Raise max_iter, or check the layer is not dead (std 0) on this batch.")
         report.append(row)
     return report
+
+# %% ../nbs/08_lsuv.ipynb #31a95a9d
+import copy
+from .course import CheckResult, NotWrittenYet, compare
+from .layers import conv, kaiming_std
+
+def _lsuv_case(seed:int, maxv:float|None, scale:float):
+    "A small seeded CNN of two GeneralRelu conv blocks (weights `scale` times Kaiming's, small random biases) and a batch."
+    gen = torch.Generator().manual_seed(seed)
+    model = nn.Sequential(conv(2, 4, leak=0.1, sub=0.4, maxv=maxv), conv(4, 8, leak=0.1, sub=0.4, maxv=maxv))
+    with torch.no_grad():
+        for block in model:
+            w = block[0].weight
+            w.copy_(torch.randn(w.shape, generator=gen) * kaiming_std(w, 0.1) * scale)
+            block[0].bias.copy_(torch.randn(block[0].bias.shape, generator=gen) * 0.1)
+    return model, torch.randn(32, 2, 12, 12, generator=gen)
+
+def check_lsuv_layer(fn, # the learner's function: `fn(model, block, xb)` adjusts `block` in place and returns (mean, std)
+                     tol:float=1e-3, # how close to mean 0 and std 1 the block's output must end
+                    ) -> CheckResult:
+    "Run `fn` and the course's `lsuv_init` on the same block of small seeded CNNs; compare the output statistics, bias, weights and `sub`."
+    name = getattr(fn, '__name__', 'your function')
+    try:
+        for seed, maxv, scale, i in [(0, 6., 3., 0), (1, 6., 1., 1), (2, None, 0.5, 1)]:
+            model, xb = _lsuv_case(seed, maxv, scale)
+            ref = copy.deepcopy(model)
+            with warnings.catch_warnings():
+                warnings.simplefilter('ignore')
+                lsuv_init(ref, xb, modules=[ref[i]], tol=tol)
+            what = f'{name}(model, model[{i}], xb) on a block with maxv={maxv}'
+            try: out = fn(model, model[i], xb)
+            except NotImplementedError: raise NotWrittenYet(f'{name} is not written yet (it raises NotImplementedError).')
+            except Exception as e: raise AssertionError(f'{what} raised {type(e).__name__}: {e}') from None
+            if out is None: raise NotWrittenYet(f'{name} is not written yet: it returned None (a stub, or a missing `return`?).')
+            (mean, std), = layer_stats(model, xb, [model[i]])
+            if not (abs(mean) < tol and abs(std - 1) < tol):
+                raise AssertionError(f"after {what} the block's output has mean {mean:.4g} and std {std:.4g}, expected mean 0 "
+                                     f"and std 1 (within {tol}).")
+            try: returned = tuple(float(o) for o in out)
+            except Exception: raise AssertionError(f'{what} returned {out!r}, expected the pair (mean, std).') from None
+            compare(returned, (mean, std), f"what {what} returned (the block's mean and std)", atol=1e-5)
+            params = sorted(zip(model.named_parameters(), ref.parameters()), key=lambda o: not o[0][0].endswith('bias'))
+            for (k, p), r in params:  # the biases first: a changed bias explains the rest
+                hint = " (LSUV leaves the conv's bias alone: the shift belongs in GeneralRelu's `sub`)" if k.endswith('bias') else ''
+                compare(p, r, f'after {what}, `model.{k}`{hint}', atol=1e-4, rtol=1e-2)
+            for k, (b, r) in enumerate(zip(model, ref)): compare(b[1].sub, r[1].sub, f'after {what}, `model[{k}][1].sub`', atol=1e-2, rtol=1e-2)
+    except NotWrittenYet as e: return CheckResult(False, str(e))
+    except AssertionError as e: return CheckResult(False, f'Not yet: {e}')
+    except Exception as e: return CheckResult(False, f'Not yet: checking {name} raised {type(e).__name__}: {e}')
+    return CheckResult(True, f"{name} brings 3 blocks to mean 0 and std 1 (within {tol}) with the weights and `sub` of the course's lsuv_init.")

@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from .layers import GeneralRelu
 
 # %% auto #0
-__all__ = ['BatchNorm', 'BatchNormFunction', 'LayerNorm', 'InstanceNorm', 'GroupNorm', 'RunningBatchNorm']
+__all__ = ['BatchNorm', 'BatchNormFunction', 'LayerNorm', 'InstanceNorm', 'GroupNorm', 'RunningBatchNorm', 'check_batchnorm']
 
 # %% ../nbs/07_batchnorm.ipynb #b2b7e66c
 def _check_conv_input(x:torch.Tensor, nf:int, layer:str):
@@ -222,3 +222,45 @@ class RunningBatchNorm(nn.Module):
         return _normalise(x, mean, var, self.mults, self.adds, self.eps)
 
     def extra_repr(self): return f'{self.nf}, mom={self.mom}, eps={self.eps}, steps={int(self.steps)}'
+
+# %% ../nbs/07_batchnorm.ipynb #9295f6ff
+from .course import CheckResult, NotWrittenYet, check_function, compare
+
+def _shapes(named) -> dict: return {k: tuple(v.shape) for k, v in named}
+
+def check_batchnorm(bn_class, # builds the learner's layer: `bn_class(nf, mom=mom, eps=eps)`
+                   ) -> CheckResult:
+    "Train `bn_class` beside the course's `BatchNorm` on seeded batches: outputs, gradients and running statistics, then eval mode."
+    name = getattr(bn_class, '__name__', 'your BatchNorm')
+    try:
+        for nf, mom, eps, shape in [(3, 0.1, 1e-5, (8, 3, 5, 5)), (4, 0.3, 0.1, (2, 4, 3, 3))]:
+            gen = torch.Generator().manual_seed(nf)
+            ref = BatchNorm(nf, mom=mom, eps=eps, fast=False)
+            with torch.no_grad():  # a scale and shift other than 1 and 0, so that their gradients mean something
+                ref.mults.copy_(torch.rand(ref.mults.shape, generator=gen) + 0.5)
+                ref.adds.copy_(torch.randn(ref.adds.shape, generator=gen))
+            built = f'{name}({nf}, mom={mom}, eps={eps})'
+            try: mine = bn_class(nf, mom=mom, eps=eps)
+            except NotImplementedError: raise NotWrittenYet(f'{name} is not written yet (it raises NotImplementedError).')
+            except Exception as e: raise AssertionError(f'{built} raised {type(e).__name__}: {e}') from None
+            for kind, got, expected in [('parameters', _shapes(mine.named_parameters()), _shapes(ref.named_parameters())),
+                                        ('buffers', _shapes(mine.named_buffers()), _shapes(ref.named_buffers()))]:
+                if got != expected: raise AssertionError(f'{built} has the {kind} {got}, expected {expected}.')
+            mine.load_state_dict(ref.state_dict())
+            batches = [torch.randn(shape, generator=gen) * 2 + 0.5 for _ in range(3)]
+            result = check_function(mine, ref, batches, name=built, grad=True)  # training steps: outputs and input gradients
+            if not result: return result
+            params, buffers = dict(mine.named_parameters()), dict(mine.named_buffers())
+            for k, p in ref.named_parameters():
+                if params[k].grad is None: raise AssertionError(f'{built}: `{k}` got no gradient in 3 training batches.')
+                compare(params[k].grad, p.grad, f'{built}: the gradient of `{k}` after 3 training batches')
+            for k, b in ref.named_buffers(): compare(buffers[k], b, f'{built}: `{k}` after 3 training batches')
+            mine.eval(); ref.eval()
+            result = check_function(mine, ref, [torch.randn(shape, generator=gen) * 2 + 0.5], name=f'{built}.eval()')
+            if not result: return result
+            for k, b in ref.named_buffers(): compare(buffers[k], b, f'{built}: `{k}` after a batch in eval mode, which must not change it')
+    except NotWrittenYet as e: return CheckResult(False, str(e))
+    except AssertionError as e: return CheckResult(False, f'Not yet: {e}')
+    except Exception as e: return CheckResult(False, f'Not yet: checking {name} raised {type(e).__name__}: {e}')
+    return CheckResult(True, f"{name} agrees with the course's BatchNorm in 2 settings: outputs, gradients and running "
+                             f"statistics over 3 training batches, then eval mode.")
