@@ -6,7 +6,7 @@ Read from the committed notebooks (the outputs of their full-mode runs) and the 
   holding `### Questions` with answers folded away (`<details>`), at least one `### Exercise`, and a stub exercise
   cell that calls one of the lesson module's checkers: its committed output is the checker's "not written yet"
   line, proof that an unfinished exercise ran without stopping the notebook;
-- every checker a lesson's module exports (`check_*` in its `__all__`) is called in that lesson;
+- the checkers a lesson's exercises call are exported by its module (`check_*` in its `__all__`), with docstrings;
 - at least three lessons show an `Explorer`, whose committed output carries both the live widget (for Jupyter)
   and a PNG figure (for static pages).
 
@@ -56,11 +56,10 @@ def test_lesson_ends_with_practice(path):
     assert re.search(r'^###\s+Questions', md, re.M), f'{path.name}: no "### Questions"'
     assert '<details>' in md and '</details>' in md, f'{path.name}: the answers are not folded in a <details> block'
     assert re.search(r'^###\s+Exercise', md, re.M), f'{path.name}: no "### Exercise"'
-    checkers = {n for n in getattr(module_of(path), '__all__', []) if n.startswith('check_')}
-    assert checkers, f'{path.name}: its module exports no check_* function'
+    exported = {n for n in getattr(module_of(path), '__all__', []) if n.startswith('check_')}
     code = [c for c in section if c['cell_type'] == 'code']
-    called = {n for c in code for n in checkers if re.search(rf'\b{n}\(', src(c))}
-    assert called == checkers, f'{path.name}: checkers never called in the practice section: {sorted(checkers - called)}'
+    checkers = {n for c in code for n in exported if re.search(rf'\b{n}\(', src(c))}
+    assert checkers, f'{path.name}: the practice section calls none of its module\'s exported check_* functions'
     stubs = [c for c in code if 'raise NotImplementedError' in src(c) and re.search(r'\bcheck_\w+\(', src(c))]
     assert stubs, f'{path.name}: no exercise stub cell (raise NotImplementedError, then a check_ call)'
     for c in stubs:
