@@ -8,8 +8,11 @@ lessons, each opened from nbs/ and run with Run > Run All Cells until the kernel
 
 - 01_callbacks: every code cell runs, no error output; the button is a live widget, and a click on it reaches the
   Python callback, which rewrites the button's label;
+  At the end, a learner's answer to the practice exercise is typed into a new cell and run: a wrong
+  `CountCalls` gets the checker's one-line explanation, a right one its agreement;
 - 06_cnn_hooks, in quick mode (DL_FOUNDATIONS_FULL unset, as in a fresh JupyterLab): every code cell runs, no
-  error output, its figures are drawn.
+  error output, its figures are drawn; then the explorer of activation statistics gets a control moved, and
+  its figure must be redrawn.
 
 In both, no rendered output or prose shows Quarto's attribute text (`{target=`), and every show_doc entry's
 source link renders as a link floated right. The lessons run on the same data settings as the other notebook
@@ -233,7 +236,28 @@ def test_lesson_01_runs_and_its_button_answers_clicks(browser, jupyterlab):
         n = int(re.search(r'(\d+)', before).group(1)) if re.search(r'\d+', before) else 0
         assert after == f'Clicked {n + 1} time(s)', f'after one click the button reads {after!r} (before: {before!r})'
         scroll_to(page, WIDGET_CELL); shoot(page, jupyterlab, '01_widget_after_click.png')
+        # The practice: the committed stub ran to the checker's "not written yet"; now a learner's wrong answer
+        shown = add_cell_and_run(page, WRONG_COUNT_CALLS)
+        shoot(page, jupyterlab, '01_checker_answers_a_wrong_class.png')
+        assert 'Not yet' in shown and 'takes 2 positional arguments but 3 were given' in shown, \
+            f'the checker should explain why a one-argument __call__ is wrong; the cell shows {shown!r}'
+        shown = add_cell_and_run(page, RIGHT_COUNT_CALLS)
+        assert 'agrees' in shown or 'counts and forwards' in shown, f'the checker should pass a right answer; it shows {shown!r}'
+        assert 'Not yet' not in shown, shown
     finally: page.close(); shut_down_kernels(jupyterlab)
+
+# What a learner might type for lesson 01's exercise: a __call__ that takes one argument, the step only.
+WRONG_COUNT_CALLS = '''class CountCalls:
+    def __init__(self, fn): self.fn, self.n = fn, 0
+    def __call__(self, step):
+        self.n += 1
+        return self.fn(step)
+    def __len__(self): return self.n
+    def __getattr__(self, name): return getattr(self.fn, name)
+
+check_count_calls(CountCalls)'''
+RIGHT_COUNT_CALLS = WRONG_COUNT_CALLS.replace('def __call__(self, step):', 'def __call__(self, *args, **kwargs):').replace(
+    'return self.fn(step)', 'return self.fn(*args, **kwargs)')
 
 def test_lesson_06_runs_in_quick_mode_with_its_figures(browser, jupyterlab):
     page = open_notebook(browser, jupyterlab, 'nbs/06_cnn_hooks.ipynb')
@@ -244,4 +268,49 @@ def test_lesson_06_runs_in_quick_mode_with_its_figures(browser, jupyterlab):
         assert all(i['loaded'] for i in seen['images']), f'figures that did not load: {seen["images"]}'
         scroll_to(page, "document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output img')")
         shoot(page, jupyterlab, '06_figure_after_run.png')
+        assert move_explorer(page, jupyterlab, '06_cnn_hooks'), 'moving the explorer\'s control did not redraw its figure'
     finally: page.close(); shut_down_kernels(jupyterlab)
+
+# --- Practice and explorers, as a learner uses them ---
+
+CELLS = '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell'
+
+def add_cell_and_run(page, code:str, timeout:float=120) -> str:
+    "Add a code cell below the last one, type `code` into it as a learner would, run it; the text of its output."
+    cells = page.locator(CELLS)
+    n = cells.count()
+    last = cells.nth(n - 1)
+    last.scroll_into_view_if_needed(); last.click()
+    page.keyboard.press('Escape')        # command mode
+    page.keyboard.press('b')             # a new cell below, selected
+    page.keyboard.press('Enter')         # edit mode
+    page.keyboard.insert_text(code)      # typed text, without the editor's auto-indent doubling the indentation
+    page.keyboard.press('Shift+Enter')   # run it
+    new = page.locator(CELLS).nth(n)
+    page.wait_for_function("el => /\\[\\d+\\]/.test(el.querySelector('.jp-InputPrompt').innerText) && el.querySelector('.jp-OutputArea-output')",
+                           arg=new.element_handle(), timeout=timeout * 1000)
+    new.scroll_into_view_if_needed()
+    return new.locator('.jp-OutputArea').inner_text()
+
+def move_explorer(page, jupyterlab, lesson:str):
+    "Find the lesson's first explorer, change its first control, and check that its figure is redrawn."
+    ex = page.locator('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output .widget-interact').first
+    assert ex.count(), f'{lesson}: no live explorer (an ipywidgets interactive) after Run All'
+    ex.scroll_into_view_if_needed()
+    page.wait_for_function("el => el.querySelector('img')", arg=ex.element_handle(), timeout=60_000)
+    before = ex.locator('img').first.get_attribute('src')
+    shoot(page, jupyterlab, f'{lesson}_explorer_before.png')
+    select, slider = ex.locator('select'), ex.locator('.noUi-handle')
+    if select.count():
+        options = select.first.locator('option').all_inner_texts()
+        current = select.first.evaluate('s => s.options[s.selectedIndex].text')
+        select.first.select_option(label=next(o for o in options if o != current))
+    else:
+        assert slider.count(), f'{lesson}: the explorer has neither a dropdown nor a slider'
+        slider.first.focus()
+        for _ in range(3): page.keyboard.press('ArrowRight')
+    page.wait_for_function("([el, src]) => { const i = el.querySelector('img'); return i && i.getAttribute('src') !== src; }",
+                           arg=[ex.element_handle(), before], timeout=60_000)
+    ex.scroll_into_view_if_needed()
+    shoot(page, jupyterlab, f'{lesson}_explorer_after_moving_a_control.png')
+    return before != ex.locator('img').first.get_attribute('src')
