@@ -68,11 +68,21 @@ def test_lesson_ends_with_practice(path):
     for name in checkers:
         assert (getattr(module_of(path), name).__doc__ or '').strip(), f'{path.name}: {name} has no docstring for the docs'
 
+def shows_explorer(source:str) -> bool:
+    "Does the cell end with an expression `Explorer(...)`, which Jupyter displays?"
+    import ast
+    code = '\n'.join(l for l in source.splitlines() if not l.startswith(('#|', '%', '!')))
+    try: body = ast.parse(code).body
+    except SyntaxError: return False
+    last = body[-1] if body else None
+    return (isinstance(last, ast.Expr) and isinstance(last.value, ast.Call) and isinstance(last.value.func, ast.Name)
+            and last.value.func.id == 'Explorer')
+
 def test_at_least_three_lessons_have_explorers():
     found = []
     for path in LESSONS:
         for c in cells(path):
-            if c['cell_type'] != 'code' or not re.search(r'^Explorer\(', src(c).strip().splitlines()[-1] if src(c).strip() else '', re.M): continue
+            if c['cell_type'] != 'code' or not shows_explorer(src(c)): continue
             datas = [o.get('data', {}) for o in c.get('outputs', []) if o.get('output_type') in ('display_data', 'execute_result')]
             assert any(WIDGET_MIME in d and 'image/png' in d for d in datas), \
                 f'{path.name}: an explorer cell without its committed widget and static figure'
