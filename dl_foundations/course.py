@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_course.ipynb #8b4ada11
 from __future__ import annotations
-import json, os, random
+import json, os, random, re
 from pathlib import Path
 
 import numpy as np
@@ -174,7 +174,13 @@ class CheckResult:
     def __init__(self, ok:bool, message:str): self.ok, self.message = ok, message
     def __bool__(self): return self.ok
     def __repr__(self): return self.message
-    def _repr_markdown_(self): return ('✅ ' if self.ok else '❌ ') + self.message
+    def _repr_markdown_(self): return ('✅ ' if self.ok else '❌ ') + _markdown_text(self.message)
+
+def _markdown_text(text:str) -> str:
+    "`text` shown as written in Markdown: `__call__` stays `__call__`, not a bold 'call'; `code spans` stay code."
+    parts = text.split('`')
+    for i in range(0, len(parts), 2): parts[i] = re.sub(r'([\\*_<>\[\]#|])', r'\\\1', parts[i])
+    return '`'.join(parts)
 
 class NotWrittenYet(Exception):
     "Raised inside a checker when the learner's function is still a stub (`...`, `pass` or `NotImplementedError`)."
