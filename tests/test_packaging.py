@@ -56,7 +56,9 @@ def test_runtime_requirements_are_what_the_package_imports():
         assert not re.search(r'\b_showdoc\b', f.read_text()), f'{f.name} imports the notebooks\' show_doc renderer (dev toolchain only)'
         imported |= {m.lower() for m in re.findall(r'^\s*(?:try:\s*)?(?:from|import)\s+([A-Za-z_]\w*)', f.read_text(), re.M)}
     dist_name = {'pil': 'pillow'}
-    third_party = {dist_name.get(m, m) for m in imported} - set(sys.stdlib_module_names) - {'dl_foundations', 'ipython'}
+    # optional, imported only where they are used, with an error that says how to install them: IPython (display) and
+    # ipywidgets (course.Explorer, the notebooks' live explorers; the wheel test below checks its error)
+    third_party = {dist_name.get(m, m) for m in imported} - set(sys.stdlib_module_names) - {'dl_foundations', 'ipython', 'ipywidgets'}
     assert names == third_party, f"settings.ini requirements {sorted(names)} but the package imports {sorted(third_party)}"
 
 def test_wheel_installs_beside_the_newest_fastcore_and_trains(wheel, tmp_path):
@@ -75,6 +77,13 @@ def test_wheel_installs_beside_the_newest_fastcore_and_trains(wheel, tmp_path):
             "dls = DataLoaders.from_tensors(x[:192], y[:192], x[192:], y[192:], bs=32); "
             "learn = Learner(torch.nn.Linear(20, 2), dls, torch.nn.functional.cross_entropy, lr=0.5, "
             "cbs=[AvgStatsCallback([accuracy], log=False)]).fit(2); "
+            "import importlib.util; from dl_foundations.course import Explorer; "
+            "assert importlib.util.find_spec('ipywidgets') is None, 'ipywidgets should not come with the wheel'; "
+            "ex = Explorer(lambda p=1: None, p=(1, 3, 1)); "
+            "msg = ''\n"
+            "try: ex.widget\n"
+            "except ImportError as e: msg = str(e)\n"
+            "assert 'pip install ipywidgets' in msg, msg\n"
             "print(dl_foundations.__file__, fastcore.__version__, learn.avg_stats.history[-1]['valid_accuracy'])")
     env = {k: v for k, v in os.environ.items() if k != 'PYTHONPATH'}
     out = run([str(py), '-c', code], cwd=tmp_path, env=env).split()
