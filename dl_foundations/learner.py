@@ -265,7 +265,7 @@ def _split_batch(batch, where:str):
     return xb, yb
 
 def _plain_model(model:torch.nn.Module) -> torch.nn.Module:
-    "The model itself, also when it is wrapped: to train in several processes (DistributedDataParallel, lesson 12) or by torch.compile."
+    "The model itself, also when it is wrapped: to train in several processes (DistributedDataParallel) or by torch.compile."
     while True:
         if isinstance(model, torch.nn.parallel.DistributedDataParallel): model = model.module
         elif isinstance(getattr(model, '_orig_mod', None), torch.nn.Module): model = model._orig_mod  # torch.compile's wrapper
