@@ -15,8 +15,8 @@ from .learner import Callback
 from .learner import evaluating
 
 # %% auto #0
-__all__ = ['ListContainer', 'Hook', 'Hooks', 'ModelSummary', 'model_summary', 'append_stats', 'stats_to_cpu', 'get_hist',
-           'get_min', 'ActivationStats', 'draw_activation_stats', 'check_stats_hook']
+__all__ = ['ListContainer', 'Hook', 'Hooks', 'append_stats', 'stats_to_cpu', 'get_hist', 'get_min', 'ActivationStats',
+           'draw_activation_stats', 'ModelSummary', 'model_summary', 'check_stats_hook']
 
 # %% ../nbs/06_cnn_hooks.ipynb #196b06d0
 def _listify(items) -> list:
@@ -92,48 +92,6 @@ class Hooks(ListContainer):
     def remove(self):
         "Unregister every hook."
         for h in getattr(self, 'items', []): h.remove()  # `items` is missing if __init__ failed
-
-# %% ../nbs/06_cnn_hooks.ipynb #7d3b9e41
-def _layers(module:nn.Module):
-    "The layers of `module`: its children, looking inside `nn.ModuleList` and `nn.ModuleDict` (which only hold modules)."
-    for child in module.children():
-        if isinstance(child, (nn.ModuleList, nn.ModuleDict)): yield from _layers(child)
-        else: yield child
-
-def _kind(module:nn.Module) -> str:
-    "A layer's type name; a short `nn.Sequential` of plain layers is named after them, e.g. 'Conv2d+ReLU'."
-    parts = list(module.children()) if isinstance(module, nn.Sequential) else []
-    if parts and len(parts) <= 4 and not any(any(True for _ in m.children()) for m in parts):
-        return '+'.join(type(m).__name__ for m in parts)
-    return type(module).__name__
-
-class ModelSummary:
-    "The result of model_summary: rows of (name, layer type, output shape, parameter count) and the totals."
-    def __init__(self, rows:list, # (name, layer type, output shape, parameter count) per layer
-                 total_params:int, # all parameters of the model
-                 trainable_params:int): # the parameters with requires_grad
-        self.rows, self.total_params, self.trainable_params = rows, total_params, trainable_params
-    def __repr__(self):
-        lines = [f"{'layer':<14}{'type':<30}{'output shape':<20}{'params':>11}", '-' * 75]
-        lines += [f"{name:<14}{kind:<30}{str(shape):<20}{n:>11,}" for name, kind, shape, n in self.rows]
-        lines += ['-' * 75, f"total params: {self.total_params:,} (trainable: {self.trainable_params:,})"]
-        return '\n'.join(lines)
-
-def model_summary(model:nn.Module, # the model to describe
-                  xb:torch.Tensor, # a batch of inputs, on the model's device
-                 ) -> ModelSummary:
-    "Each layer's output shape and parameter count (found with forward hooks, in the order the layers ran), and the totals."
-    names = {m: n for n, m in model.named_modules()}
-    layers = list(_layers(model)) or [model]
-    rows = []
-    def record(hook, module, inp, out):
-        shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
-        rows.append((names[module] or 'model', _kind(module), shape, sum(p.numel() for p in module.parameters())))
-    with evaluating(model), Hooks(layers, record), torch.no_grad(): model(xb)  # modes back, hooks gone, errors included
-    total = sum(p.numel() for p in model.parameters())
-    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
-    return ModelSummary(rows, total, trainable)
-
 
 # %% ../nbs/06_cnn_hooks.ipynb #c587b7da
 def append_stats(hook:Hook, module:nn.Module, inp, outp:torch.Tensor,
@@ -242,8 +200,50 @@ def draw_activation_stats(stats, # an `ActivationStats` after fitting, or any li
            ylabel='activation statistic')
     ax.legend()
 
+# %% ../nbs/06_cnn_hooks.ipynb #7d3b9e41
+def _layers(module:nn.Module):
+    "The layers of `module`: its children, looking inside `nn.ModuleList` and `nn.ModuleDict` (which only hold modules)."
+    for child in module.children():
+        if isinstance(child, (nn.ModuleList, nn.ModuleDict)): yield from _layers(child)
+        else: yield child
+
+def _kind(module:nn.Module) -> str:
+    "A layer's type name; a short `nn.Sequential` of plain layers is named after them, e.g. 'Conv2d+ReLU'."
+    parts = list(module.children()) if isinstance(module, nn.Sequential) else []
+    if parts and len(parts) <= 4 and not any(any(True for _ in m.children()) for m in parts):
+        return '+'.join(type(m).__name__ for m in parts)
+    return type(module).__name__
+
+class ModelSummary:
+    "The result of model_summary: rows of (name, layer type, output shape, parameter count) and the totals."
+    def __init__(self, rows:list, # (name, layer type, output shape, parameter count) per layer
+                 total_params:int, # all parameters of the model
+                 trainable_params:int): # the parameters with requires_grad
+        self.rows, self.total_params, self.trainable_params = rows, total_params, trainable_params
+    def __repr__(self):
+        lines = [f"{'layer':<14}{'type':<30}{'output shape':<20}{'params':>11}", '-' * 75]
+        lines += [f"{name:<14}{kind:<30}{str(shape):<20}{n:>11,}" for name, kind, shape, n in self.rows]
+        lines += ['-' * 75, f"total params: {self.total_params:,} (trainable: {self.trainable_params:,})"]
+        return '\n'.join(lines)
+
+def model_summary(model:nn.Module, # the model to describe
+                  xb:torch.Tensor, # a batch of inputs, on the model's device
+                 ) -> ModelSummary:
+    "Each layer's output shape and parameter count (found with forward hooks, in the order the layers ran), and the totals."
+    names = {m: n for n, m in model.named_modules()}
+    layers = list(_layers(model)) or [model]
+    rows = []
+    def record(hook, module, inp, out):
+        shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
+        rows.append((names[module] or 'model', _kind(module), shape, sum(p.numel() for p in module.parameters())))
+    with evaluating(model), Hooks(layers, record), torch.no_grad(): model(xb)  # modes back, hooks gone, errors included
+    total = sum(p.numel() for p in model.parameters())
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    return ModelSummary(rows, total, trainable)
+
+
 # %% ../nbs/06_cnn_hooks.ipynb #106b6bfe
-from .course import CheckResult, NotWrittenYet, compare
+from .course import CheckResult, compare, checker, attempt
 
 def _one_number(v, what:str) -> float:
     "A recorded statistic as a float, or an AssertionError saying why it is not one number free of the graph."
@@ -259,49 +259,41 @@ def _one_number(v, what:str) -> float:
     raise AssertionError(f'{what} is a {type(v).__name__}, expected a number.')
 
 def _run(model:nn.Module, x:torch.Tensor, train:bool, name:str):
-    "One forward pass (and in training a backward pass) with the learner's hooks on; their errors become messages."
+    "One forward pass (and in training a backward pass) with the learner's hooks on."
     model.train(train)
-    try:
+    def step():
         if train: model(x).pow(2).mean().backward()
         else:
             with torch.no_grad(): model(x)
-    except NotImplementedError: raise NotWrittenYet(f'{name} is not written yet (its hook raises NotImplementedError).')
-    except Exception as e: raise AssertionError(f'a forward pass with {name} on the model raised {type(e).__name__}: {e}') from None
+    attempt(step, f"{name}'s hook (in a forward pass of the model)")
 
+@checker
 def check_stats_hook(hook_class, # builds the learner's hook from a module: `hook_class(module)`, with `means`, `stds` and `remove()`
                     ) -> CheckResult:
     "Compare the `means` and `stds` that `hook_class(module)` records with the course's `Hook(module, append_stats)`, then check `remove()`."
     name = getattr(hook_class, '__name__', 'your hook')
-    try:
-        gen = torch.Generator().manual_seed(0)
-        model = nn.Sequential(nn.Linear(6, 5), nn.ReLU(), nn.Linear(5, 3))
-        with torch.no_grad():
-            for p in model.parameters(): p.copy_(torch.randn(p.shape, generator=gen))
-        watched = [model[0], model[1]]
-        try: mine = [hook_class(m) for m in watched]
-        except NotImplementedError: raise NotWrittenYet(f'{name} is not written yet (it raises NotImplementedError).')
-        except Exception as e: raise AssertionError(f'{name}(module) raised {type(e).__name__}: {e}') from None
-        with Hooks(watched, append_stats) as course:
-            for bs in (4, 7, 3): _run(model, torch.randn(bs, 6, generator=gen), True, name)
-            _run(model, torch.randn(5, 6, generator=gen), False, name)  # eval mode: not recorded
-        for i, (hook, ref) in enumerate(zip(mine, course)):
-            what = f'{name} on layer {i} ({type(watched[i]).__name__})'
-            for attr, expected in (('means', ref.stats[0]), ('stds', ref.stats[1])):
-                got = getattr(hook, attr, None)
-                if not isinstance(got, (list, tuple)): raise AssertionError(f'{what} has no list `{attr}`.')
-                if len(got) != len(expected):
-                    raise AssertionError(f'{what} recorded {len(got)} {attr}, expected {len(expected)}: one per training batch '
-                                         f'(the model ran 3 batches in training and 1 in eval mode, which is not recorded).')
-                for j, (g, e) in enumerate(zip(got, expected)):
-                    compare(_one_number(g, f'{what}: {attr}[{j}]'), e.item(), f'{what}: {attr}[{j}]')
-        try:
-            for hook in mine: hook.remove()
-        except Exception as e: raise AssertionError(f'{name}.remove() raised {type(e).__name__}: {e}') from None
-        left = sum(len(m._forward_hooks) for m in model.modules())
-        if left: raise AssertionError(f'after remove() the model still has {left} forward hook(s): keep the handle that '
-                                      f'register_forward_hook returns and call its remove().')
-    except NotWrittenYet as e: return CheckResult(False, str(e))
-    except AssertionError as e: return CheckResult(False, f'Not yet: {e}')
-    except Exception as e: return CheckResult(False, f'Not yet: checking {name} raised {type(e).__name__}: {e}')
+    gen = torch.Generator().manual_seed(0)
+    model = nn.Sequential(nn.Linear(6, 5), nn.ReLU(), nn.Linear(5, 3))
+    with torch.no_grad():
+        for p in model.parameters(): p.copy_(torch.randn(p.shape, generator=gen))
+    watched = [model[0], model[1]]
+    mine = attempt(lambda: [hook_class(m) for m in watched], name)
+    with Hooks(watched, append_stats) as course:
+        for bs in (4, 7, 3): _run(model, torch.randn(bs, 6, generator=gen), True, name)
+        _run(model, torch.randn(5, 6, generator=gen), False, name)  # eval mode: not recorded
+    for i, (hook, ref) in enumerate(zip(mine, course)):
+        what = f'{name} on layer {i} ({type(watched[i]).__name__})'
+        for attr, expected in (('means', ref.stats[0]), ('stds', ref.stats[1])):
+            got = getattr(hook, attr, None)
+            if not isinstance(got, (list, tuple)): raise AssertionError(f'{what} has no list `{attr}`.')
+            if len(got) != len(expected):
+                raise AssertionError(f'{what} recorded {len(got)} {attr}, expected {len(expected)}: one per training batch '
+                                     f'(the model ran 3 batches in training and 1 in eval mode, which is not recorded).')
+            for j, (g, e) in enumerate(zip(got, expected)):
+                compare(_one_number(g, f'{what}: {attr}[{j}]'), e.item(), f'{what}: {attr}[{j}]')
+    attempt(lambda: [hook.remove() for hook in mine], f'{name}.remove()')
+    left = sum(len(m._forward_hooks) for m in model.modules())
+    if left: raise AssertionError(f'after remove() the model still has {left} forward hook(s): keep the handle that '
+                                  f'register_forward_hook returns and call its remove().')
     return CheckResult(True, f"{name} records the course's means and stds on 2 layers over 3 training batches, "
                              f"skips eval mode, and removes itself.")
