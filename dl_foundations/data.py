@@ -453,26 +453,25 @@ def get_dogscats(stand_in:bool=False, # without a copy: generated stand-in image
                       train_files=[root/p for p in obj['train_files']], valid_files=[root/p for p in obj['valid_files']])
 
 # %% ../nbs/03_data.ipynb #961866eb
-from .course import CheckResult, NotWrittenYet, _call
+from .course import CheckResult, attempt, checker
 
+@checker
 def check_epoch_batches(fn) -> CheckResult:
     "Checks the practice's `fn(n, bs, shuffle, drop_last)`, one epoch's batches of item indices, against `DataLoader`'s."
     name = getattr(fn, '__name__', 'your function')
-    try:
-        for n, bs, shuffle, drop_last in [(10, 4, False, False), (10, 4, False, True), (12, 4, False, True), (3, 5, False, False),
-                                          (50, 8, True, True), (50, 8, True, False)]:
-            what = f'{name}({n}, {bs}, shuffle={shuffle}, drop_last={drop_last})'
-            ref = [yb.tolist() for _, yb in DataLoader(Dataset(torch.arange(n), torch.arange(n)), bs, shuffle, drop_last)]
-            got, again = [_call(lambda: [torch.as_tensor(b).tolist() for b in fn(n, bs, shuffle, drop_last)], (), what) for _ in range(2)]
-            items, sizes = sum(got, []), [len(b) for b in got]
-            if sizes != [len(b) for b in ref]: raise AssertionError(f'{what}: the batch sizes are {sizes}, expected {[len(b) for b in ref]}.')
-            if not shuffle and got != ref: raise AssertionError(f'{what}: the batches are {got}, expected {ref}.')
-            if len(set(items)) < len(items) or not set(items) <= set(range(n)):
-                raise AssertionError(f'{what}: each item of 0..{n - 1} should come at most once; got {sorted(items)}.')
-            if shuffle and all(b == list(range(b[0], b[0] + len(b))) for b in got):
-                raise AssertionError(f'{what}: every batch holds neighbouring items, the first {got[0]}: shuffle the items, not only the batches.')
-            if shuffle and got == again: raise AssertionError(f'{what}: two calls gave the same order; each epoch needs a new one.')
-    except NotWrittenYet as e: return CheckResult(False, str(e))
-    except AssertionError as e: return CheckResult(False, f'Not yet: {e}')
-    except Exception as e: return CheckResult(False, f'Not yet: checking {name} raised {type(e).__name__}: {e}')
+    for n, bs, shuffle, drop_last in [(10, 4, False, False), (10, 4, False, True), (12, 4, False, True), (3, 5, False, False),
+                                      (50, 8, True, True), (50, 8, True, False)]:
+        what = f'{name}({n}, {bs}, shuffle={shuffle}, drop_last={drop_last})'
+        ref = [yb.tolist() for _, yb in DataLoader(Dataset(torch.arange(n), torch.arange(n)), bs, shuffle, drop_last)]
+        got, again = [attempt(lambda: [torch.as_tensor(b).tolist() for b in fn(n, bs, shuffle, drop_last)], what) for _ in range(2)]
+        malformed = [b for b in got if not (isinstance(b, list) and all(isinstance(i, int) for i in b))]
+        if malformed: raise AssertionError(f'{what}: each batch should be a list or a 1-d tensor of integer item indices, got {malformed[0]!r}.')
+        items, sizes = sum(got, []), [len(b) for b in got]
+        if sizes != [len(b) for b in ref]: raise AssertionError(f'{what}: the batch sizes are {sizes}, expected {[len(b) for b in ref]}.')
+        if not shuffle and got != ref: raise AssertionError(f'{what}: the batches are {got}, expected {ref}.')
+        if len(set(items)) < len(items) or not set(items) <= set(range(n)):
+            raise AssertionError(f'{what}: each item of 0..{n - 1} should come at most once; got {sorted(items)}.')
+        if shuffle and all(b == list(range(b[0], b[0] + len(b))) for b in got):
+            raise AssertionError(f'{what}: every batch holds neighbouring items, the first {got[0]}: shuffle the items, not only the batches.')
+        if shuffle and got == again: raise AssertionError(f'{what}: two calls gave the same order; each epoch needs a new one.')
     return CheckResult(True, f'{name} gives the batches DataLoader gives in all 6 settings, in a new order every shuffled epoch.')

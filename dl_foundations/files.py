@@ -431,7 +431,8 @@ def read_idx(path, expect_ndim:int|None=None) -> torch.Tensor:
     dtype, ndim = raw[2], raw[3]
     if dtype != 0x08: raise ValueError(f"{shown_path(path)} holds IDX type 0x{dtype:02x}; only unsigned bytes (0x08) are supported.")
     if expect_ndim is not None and ndim != expect_ndim:
-        raise ValueError(f"{shown_path(path)} has magic number 0x{int.from_bytes(raw[:4], 'big'):08x} ({ndim} dimensions), expected 0x{0x800 + expect_ndim:08x} ({expect_ndim} dimensions).")
+        in_words = lambda k: f"{k} dimension{'s' if k != 1 else ''}"
+        raise ValueError(f"{shown_path(path)} has magic number 0x{int.from_bytes(raw[:4], 'big'):08x} ({in_words(ndim)}), expected 0x{0x800 + expect_ndim:08x} ({in_words(expect_ndim)}).")
     header = 4 + 4*ndim
     if len(raw) < header: raise ValueError(f"{shown_path(path)} is truncated: its header is incomplete.")
     dims = struct.unpack(f'>{ndim}I', raw[4:header])
@@ -449,19 +450,17 @@ def write_idx(t:torch.Tensor, path, compress:bool|None=None) -> Path:
     return path
 
 # %% ../nbs/02a_files.ipynb #4bfd2fde
-from .course import CheckResult, NotWrittenYet, compare, _call
+from .course import CheckResult, attempt, checker, compare
 
+@checker
 def check_idx_bytes(fn) -> CheckResult:
     "Checks the practice's `fn(raw)`, the uint8 tensor in the bytes of an uncompressed IDX file, against `read_idx` on five shapes."
     g, name = torch.Generator().manual_seed(0), getattr(fn, '__name__', 'your function')
     with tempfile.TemporaryDirectory() as d:
-        try:
-            for shape in [(7,), (3, 28, 28), (4, 6), (2, 5, 3), (2, 3, 4, 5)]:  # labels, images, and other ranks
-                path = write_idx(torch.randint(0, 256, shape, generator=g, dtype=torch.uint8), Path(d)/'x-ubyte', compress=False)
-                what = f'{name}(the bytes of an IDX file of shape {shape})'
-                got = _call(fn, (path.read_bytes(),), what)
-                compare(got, read_idx(path), what)
-                if got.dtype != torch.uint8: raise AssertionError(f'{what}: the dtype is {got.dtype}, expected torch.uint8 (one byte per value).')
-        except NotWrittenYet as e: return CheckResult(False, str(e))
-        except AssertionError as e: return CheckResult(False, f'Not yet: {e}')
+        for shape in [(7,), (3, 28, 28), (4, 6), (2, 5, 3), (2, 3, 4, 5)]:  # labels, images, and other ranks
+            path = write_idx(torch.randint(0, 256, shape, generator=g, dtype=torch.uint8), Path(d)/'x-ubyte', compress=False)
+            what = f'{name}(the bytes of an IDX file of shape {shape})'
+            got = attempt(lambda: fn(path.read_bytes()), what, none_is_stub=True)
+            compare(got, read_idx(path), what)
+            if got.dtype != torch.uint8: raise AssertionError(f'{what}: the dtype is {got.dtype}, expected torch.uint8 (one byte per value).')
     return CheckResult(True, f'{name} reads all 5 IDX files as read_idx does.')
