@@ -202,8 +202,6 @@ def attempt(action, # a function of no arguments that runs the learner's code, e
     if none_is_stub and out is None: raise NotWrittenYet(f'{what} is not written yet: it returned None (a stub, or a missing `return`?).')
     return out
 
-def _call(fn, args:tuple, what:str): return attempt(lambda: fn(*args), what, none_is_stub=True)  # older lessons' spelling
-
 def checker(check):
     "Decorates a lesson's checker so that it answers instead of raising: `NotWrittenYet` and `AssertionError` become a failing `CheckResult`."
     @functools.wraps(check)

@@ -390,8 +390,9 @@ class GradientClip(Callback):
         self.grad_norm = torch.nn.utils.clip_grad_norm_(self.learn.model.parameters(), self.max_norm, self.norm_type)
 
 # %% ../nbs/04a_training.ipynb #82170ea2
-from .course import CheckResult, NotWrittenYet, _call, compare
+from .course import CheckResult, attempt, checker, compare
 
+@checker
 def check_combine_scheds(fn, # your function: fn(pcts, scheds) returns a schedule of the position 0..1
                         ) -> CheckResult:
     "Compares `fn(pcts, scheds)` with `combine_scheds` at 41 positions from 0 to 1, for three combinations of 2 and 3 phases."
@@ -399,15 +400,12 @@ def check_combine_scheds(fn, # your function: fn(pcts, scheds) returns a schedul
     cases = [([0.3, 0.7], [sched_cos(0.3, 0.6), sched_cos(0.6, 0.2)], 'cos 0.3 to 0.6, cos 0.6 to 0.2'),
              ([0.5, 0.5], [sched_lin(0.1, 1.), sched_cos(1., 0.)], 'lin 0.1 to 1, cos 1 to 0'),
              ([0.2, 0.3, 0.5], [sched_lin(0., 1.), sched_cos(1., 2.), sched_exp(2., 8.)], 'lin 0 to 1, cos 1 to 2, exp 2 to 8')]
-    try:
-        for pcts, scheds, shown in cases:
-            mine, reference, starts = _call(fn, (pcts, scheds), f'{name}({pcts}, ...)'), combine_scheds(pcts, scheds), [0.]
-            for p in pcts[:-1]: starts.append(starts[-1] + p)
-            for pos in [i / 40 for i in range(41)]:
-                phase = max(j for j, s in enumerate(starts) if s <= pos)
-                what = (f'{name}({pcts}, [{shown}]) at pos {pos:g} (phase {phase + 1} of {len(pcts)}, '
-                        f'its own position {(pos - starts[phase]) / pcts[phase]:.3g})')
-                compare(_call(mine, (pos,), what), reference(pos), what, atol=1e-6)
-    except NotWrittenYet as e: return CheckResult(False, str(e))
-    except AssertionError as e: return CheckResult(False, f'Not yet: {e}')
+    for pcts, scheds, shown in cases:
+        mine, reference, starts = attempt(lambda: fn(pcts, scheds), f'{name}({pcts}, ...)', none_is_stub=True), combine_scheds(pcts, scheds), [0.]
+        for p in pcts[:-1]: starts.append(starts[-1] + p)
+        for pos in [i / 40 for i in range(41)]:
+            phase = max(j for j, s in enumerate(starts) if s <= pos)
+            what = (f'{name}({pcts}, [{shown}]) at pos {pos:g} (phase {phase + 1} of {len(pcts)}, '
+                    f'its own position {(pos - starts[phase]) / pcts[phase]:.3g})')
+            compare(attempt(lambda: mine(pos), what, none_is_stub=True), reference(pos), what, atol=1e-6)
     return CheckResult(True, f'{name} agrees with combine_scheds at all 41 positions of the {len(cases)} combinations.')
