@@ -74,7 +74,7 @@ def lsuv_init(model:nn.Module, # the model, initialised in place
 
 # %% ../nbs/08_lsuv.ipynb #31a95a9d
 import copy
-from .course import CheckResult, NotWrittenYet, compare
+from .course import CheckResult, checker, attempt, compare
 from .layers import conv, kaiming_std
 
 def _lsuv_case(seed:int, maxv:float|None, scale:float):
@@ -88,36 +88,30 @@ def _lsuv_case(seed:int, maxv:float|None, scale:float):
             block[0].bias.copy_(torch.randn(block[0].bias.shape, generator=gen) * 0.1)
     return model, torch.randn(32, 2, 12, 12, generator=gen)
 
+@checker
 def check_lsuv_layer(fn, # the learner's function: `fn(model, block, xb)` adjusts `block` in place and returns (mean, std)
                      tol:float=1e-3, # how close to mean 0 and std 1 the block's output must end
                     ) -> CheckResult:
     "Run `fn` and the course's `lsuv_init` on the same block of small seeded CNNs; compare the output statistics, bias, weights and `sub`."
     name = getattr(fn, '__name__', 'your function')
-    try:
-        for seed, maxv, scale, i in [(0, 6., 3., 0), (1, 6., 1., 1), (2, None, 0.5, 1)]:
-            model, xb = _lsuv_case(seed, maxv, scale)
-            ref = copy.deepcopy(model)
-            with warnings.catch_warnings():
-                warnings.simplefilter('ignore')
-                lsuv_init(ref, xb, modules=[ref[i]], tol=tol)
-            what = f'{name}(model, model[{i}], xb) on a block with maxv={maxv}'
-            try: out = fn(model, model[i], xb)
-            except NotImplementedError: raise NotWrittenYet(f'{name} is not written yet (it raises NotImplementedError).')
-            except Exception as e: raise AssertionError(f'{what} raised {type(e).__name__}: {e}') from None
-            if out is None: raise NotWrittenYet(f'{name} is not written yet: it returned None (a stub, or a missing `return`?).')
-            (mean, std), = layer_stats(model, xb, [model[i]])
-            if not (abs(mean) < tol and abs(std - 1) < tol):
-                raise AssertionError(f"after {what} the block's output has mean {mean:.4g} and std {std:.4g}, expected mean 0 "
-                                     f"and std 1 (within {tol}).")
-            try: returned = tuple(float(o) for o in out)
-            except Exception: raise AssertionError(f'{what} returned {out!r}, expected the pair (mean, std).') from None
-            compare(returned, (mean, std), f"what {what} returned (the block's mean and std)", atol=1e-5)
-            params = sorted(zip(model.named_parameters(), ref.parameters()), key=lambda o: not o[0][0].endswith('bias'))
-            for (k, p), r in params:  # the biases first: a changed bias explains the rest
-                hint = " (LSUV leaves the conv's bias alone: the shift belongs in GeneralRelu's `sub`)" if k.endswith('bias') else ''
-                compare(p, r, f'after {what}, `model.{k}`{hint}', atol=1e-4, rtol=1e-2)
-            for k, (b, r) in enumerate(zip(model, ref)): compare(b[1].sub, r[1].sub, f'after {what}, `model[{k}][1].sub`', atol=1e-2, rtol=1e-2)
-    except NotWrittenYet as e: return CheckResult(False, str(e))
-    except AssertionError as e: return CheckResult(False, f'Not yet: {e}')
-    except Exception as e: return CheckResult(False, f'Not yet: checking {name} raised {type(e).__name__}: {e}')
+    for seed, maxv, scale, i in [(0, 6., 3., 0), (1, 6., 1., 1), (2, None, 0.5, 1)]:
+        model, xb = _lsuv_case(seed, maxv, scale)
+        ref = copy.deepcopy(model)
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')
+            lsuv_init(ref, xb, modules=[ref[i]], tol=tol)
+        what = f'{name}(model, model[{i}], xb) on a block with maxv={maxv}'
+        out = attempt(lambda: fn(model, model[i], xb), name, none_is_stub=True)  # a stub: "not written yet"; an error: "Not yet"
+        (mean, std), = layer_stats(model, xb, [model[i]])
+        if not (abs(mean) < tol and abs(std - 1) < tol):
+            raise AssertionError(f"after {what} the block's output has mean {mean:.4g} and std {std:.4g}, expected mean 0 "
+                                 f"and std 1 (within {tol}).")
+        try: returned = tuple(float(o) for o in out)
+        except Exception: raise AssertionError(f'{what} returned {out!r}, expected the pair (mean, std).') from None
+        compare(returned, (mean, std), f"what {what} returned (the block's mean and std)", atol=1e-5)
+        params = sorted(zip(model.named_parameters(), ref.parameters()), key=lambda o: not o[0][0].endswith('bias'))
+        for (k, p), r in params:  # the biases first: a changed bias explains the rest
+            hint = " (LSUV leaves the conv's bias alone: the shift belongs in GeneralRelu's `sub`)" if k.endswith('bias') else ''
+            compare(p, r, f'after {what}, `model.{k}`{hint}', atol=1e-4, rtol=1e-2)
+        for k, (b, r) in enumerate(zip(model, ref)): compare(b[1].sub, r[1].sub, f'after {what}, `model[{k}][1].sub`', atol=1e-2, rtol=1e-2)
     return CheckResult(True, f"{name} brings 3 blocks to mean 0 and std 1 (within {tol}) with the weights and `sub` of the course's lsuv_init.")
