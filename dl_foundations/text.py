@@ -9,12 +9,11 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 
-from .callbacks import Callback
 from .course import CheckResult, check_module
-from .learner import evaluating
+from .learner import Callback, evaluating
 
 # %% auto #0
-__all__ = ['CharVocab', 'LMDataLoader', 'detach_state', 'RNNCell', 'CellLoop', 'GRUCell', 'CharRNN', 'StatefulLMCallback',
+__all__ = ['CharVocab', 'LMDataLoader', 'RNNCell', 'CellLoop', 'detach_state', 'CharRNN', 'StatefulLMCallback', 'GRUCell',
            'generate', 'check_gru_cell']
 
 # %% ../nbs/09_rnn.ipynb #24d7af10
@@ -115,16 +114,6 @@ class LMDataLoader:
         return (f"LMDataLoader({self.bs} streams of {self.row_len:,} steps, bptt={self.bptt}"
                 f"{' (random)' if self.random_bptt else ''}, {len(self)} batches)")
 
-# %% ../nbs/09_rnn.ipynb #5a2f9863
-def detach_state(h):
-    "Keep the values of a hidden state and drop its history: a tensor, a tuple of tensors (LSTM), or None."
-    if h is None: return None
-    if isinstance(h, (tuple, list)): return tuple(detach_state(t) for t in h)
-    return h.detach()
-
-def _state_batch_size(h) -> int:
-    return (h[0] if isinstance(h, (tuple, list)) else h).shape[1]  # states are (n_layers, bs, hidden)
-
 # %% ../nbs/09_rnn.ipynb #9a21a862
 class RNNCell(nn.Module):
     "One step of a plain RNN by hand: `h' = tanh(W_ih x + b_ih + W_hh h + b_hh)` (as `nn.RNNCell`)."
@@ -149,22 +138,15 @@ class CellLoop(nn.Module):
             outs.append(h)
         return torch.stack(outs, dim=1), h[None]  # (bs, seq, hidden), (1, bs, hidden), like nn.RNN(batch_first=True)
 
-# %% ../nbs/09_rnn.ipynb #e3a17daf
-class GRUCell(nn.Module):
-    "One step of a GRU by hand, with a reset gate, an update gate and the update as a `lerp` (as `nn.GRUCell`)."
-    def __init__(self, n_in:int, # input features
-                 n_hidden:int, # hidden state size
-                ):
-        super().__init__()
-        # three maps each for the input and the state, in PyTorch's order: reset, update, new
-        self.ih, self.hh = nn.Linear(n_in, 3 * n_hidden), nn.Linear(n_hidden, 3 * n_hidden)
-    def forward(self, x, h): # x: (bs, n_in), h: (bs, n_hidden)
-        x_r, x_z, x_n = self.ih(x).chunk(3, dim=1)
-        h_r, h_z, h_n = self.hh(h).chunk(3, dim=1)
-        reset = torch.sigmoid(x_r + h_r)
-        update = torch.sigmoid(x_z + h_z)
-        new = torch.tanh(x_n + reset * h_n)  # the proposed state
-        return torch.lerp(new, h, update)    # (1 - update) * new + update * h
+# %% ../nbs/09_rnn.ipynb #5a2f9863
+def detach_state(h):
+    "Keep the values of a hidden state and drop its history: a tensor, a tuple of tensors (LSTM), or None."
+    if h is None: return None
+    if isinstance(h, (tuple, list)): return tuple(detach_state(t) for t in h)
+    return h.detach()
+
+def _state_batch_size(h) -> int:
+    return (h[0] if isinstance(h, (tuple, list)) else h).shape[1]  # states are (n_layers, bs, hidden)
 
 # %% ../nbs/09_rnn.ipynb #d98b5c9b
 _RNN_KINDS = ('rnn', 'gru', 'lstm', 'rnn_by_hand', 'gru_by_hand')
@@ -207,6 +189,23 @@ class StatefulLMCallback(Callback):
     def before_train(self): self.model.reset()
     def before_validate(self): self.model.reset()
     def before_batch(self): self.learn.yb = self.yb.reshape(-1)  # (bs, seq) -> (bs * seq,)
+
+# %% ../nbs/09_rnn.ipynb #e3a17daf
+class GRUCell(nn.Module):
+    "One step of a GRU by hand, with a reset gate, an update gate and the update as a `lerp` (as `nn.GRUCell`)."
+    def __init__(self, n_in:int, # input features
+                 n_hidden:int, # hidden state size
+                ):
+        super().__init__()
+        # three maps each for the input and the state, in PyTorch's order: reset, update, new
+        self.ih, self.hh = nn.Linear(n_in, 3 * n_hidden), nn.Linear(n_hidden, 3 * n_hidden)
+    def forward(self, x, h): # x: (bs, n_in), h: (bs, n_hidden)
+        x_r, x_z, x_n = self.ih(x).chunk(3, dim=1)
+        h_r, h_z, h_n = self.hh(h).chunk(3, dim=1)
+        reset = torch.sigmoid(x_r + h_r)
+        update = torch.sigmoid(x_z + h_z)
+        new = torch.tanh(x_n + reset * h_n)  # the proposed state
+        return torch.lerp(new, h, update)    # (1 - update) * new + update * h
 
 # %% ../nbs/09_rnn.ipynb #fb45a078
 def generate(model:CharRNN, # a trained CharRNN (or a model with reset() and an h state)
