@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # a checkout works without installing
-from dl_foundations.callbacks import Callback
+from dl_foundations.learner import Callback
 from dl_foundations.learner import Learner
 from dl_foundations.scaling import DistributedCallback
 

@@ -17,7 +17,7 @@ from torch import nn
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # a checkout works without installing
 from dl_foundations.course import set_seed
 from dl_foundations.data import DataLoaders, get_mnist, normalize_to
-from dl_foundations.callbacks import Callback
+from dl_foundations.learner import Callback
 from dl_foundations.learner import Learner
 from dl_foundations.training import AvgStatsCallback, ParamScheduler, accuracy, sched_one_cycle
 from dl_foundations.scaling import DistributedCallback, is_main_process

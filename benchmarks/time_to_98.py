@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from dl_foundations.course import set_seed
-from dl_foundations.callbacks import Callback
+from dl_foundations.learner import Callback
 from dl_foundations.learner import Learner
 from dl_foundations.training import AvgStatsCallback, accuracy, ParamScheduler, sched_one_cycle
 from dl_foundations.layers import DeviceCallback, BatchTransformCallback, view_tfm, conv, default_device

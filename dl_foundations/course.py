@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_course.ipynb #8b4ada11
 from __future__ import annotations
-import json, os, random, re
+import functools, json, os, random, re
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +14,7 @@ import torch
 __all__ = ['recorded_figures', 'FIGURE_MIME', 'UNITS', 'TABLE_COLUMNS', 'env_flag', 'full_mode', 'mode_name', 'by_mode',
            'set_seed', 'format_value', 'plural', 'hardware_name', 'record_figure', 'load_records', 'reproduction_table',
            'figures_in_notebook', 'lesson_notebooks', 'committed_figures_table', 'CheckResult', 'NotWrittenYet',
-           'compare', 'check_function', 'check_module', 'Explorer']
+           'attempt', 'checker', 'compare', 'check_function', 'check_module', 'Explorer']
 
 # %% ../nbs/00_course.ipynb #736b86dc
 _TRUE = {'1', 'true', 'yes', 'on'}
@@ -191,13 +191,27 @@ def _describe(x) -> str:
     if isinstance(x, (tuple, list)): return f'{type(x).__name__} of {len(x)}: ' + ', '.join(_describe(o) for o in x)
     return type(x).__name__
 
-def _call(fn, args:tuple, what:str):
-    "Calls the learner's `fn`, turning a stub or a crash into a message instead of an exception that stops the notebook."
-    try: out = fn(*args)
-    except NotImplementedError: raise NotWrittenYet(f'{what} is not written yet (it raises NotImplementedError).')
+def attempt(action, # a function of no arguments that runs the learner's code, e.g. `lambda: fn(x)`
+            what:str, # how the messages name what ran, e.g. "my_softmax(tensor of shape (3,))"
+            none_is_stub:bool=False, # a `None` result means "not written yet" (a stub, or a missing `return`)
+           ):
+    "Runs `action()` for a checker: a stub becomes `NotWrittenYet`, any other exception an `AssertionError` saying what raised it."
+    try: out = action()
+    except NotImplementedError: raise NotWrittenYet(f'{what} is not written yet (it raises NotImplementedError).') from None
     except Exception as e: raise AssertionError(f'{what} raised {type(e).__name__}: {e}') from None
-    if out is None: raise NotWrittenYet(f'{what} is not written yet: it returned None (a stub, or a missing `return`?).')
+    if none_is_stub and out is None: raise NotWrittenYet(f'{what} is not written yet: it returned None (a stub, or a missing `return`?).')
     return out
+
+def _call(fn, args:tuple, what:str): return attempt(lambda: fn(*args), what, none_is_stub=True)  # older lessons' spelling
+
+def checker(check):
+    "Decorates a lesson's checker so that it answers instead of raising: `NotWrittenYet` and `AssertionError` become a failing `CheckResult`."
+    @functools.wraps(check)
+    def answer(*args, **kwargs) -> CheckResult:
+        try: return check(*args, **kwargs)
+        except NotWrittenYet as e: return CheckResult(False, str(e))
+        except AssertionError as e: return CheckResult(False, f'Not yet: {e}')
+    return answer
 
 def compare(got, expected, what:str, atol:float=1e-5, rtol:float=1e-4):
     "Raises AssertionError saying how `got` differs from `expected`: its type, its shape, or its values and where."
@@ -227,6 +241,7 @@ def compare(got, expected, what:str, atol:float=1e-5, rtol:float=1e-4):
 
 def _leaves(args): return [a for a in args if isinstance(a, torch.Tensor) and a.is_floating_point()]
 
+@checker
 def check_function(fn, # the learner's function
                    reference, # the course's function it should agree with
                    cases:list, # argument tuples to call both with
@@ -235,18 +250,15 @@ def check_function(fn, # the learner's function
                    atol:float=1e-5, rtol:float=1e-4) -> CheckResult:
     "Calls `fn` and `reference` on every case and says, in one line, whether they agree, or what differs first."
     name = name or getattr(fn, '__name__', 'your function')
-    try:
-        for i, args in enumerate(cases):
-            args = tuple(args) if isinstance(args, (tuple, list)) else (args,)
-            shown = ', '.join(_describe(a) for a in args)
-            mine = tuple(a.detach().clone().requires_grad_(grad) if isinstance(a, torch.Tensor) and a.is_floating_point() else a for a in args)
-            ref_args = tuple(a.detach().clone().requires_grad_(grad) if isinstance(a, torch.Tensor) and a.is_floating_point() else a for a in args)
-            expected = reference(*ref_args)
-            got = _call(fn, mine, f'{name}({shown})')
-            compare(got, expected, f'{name}({shown})', atol, rtol)
-            if grad: _compare_grads(got, expected, _leaves(mine), _leaves(ref_args), f'{name}({shown})', atol, rtol)
-    except NotWrittenYet as e: return CheckResult(False, str(e))
-    except AssertionError as e: return CheckResult(False, f'Not yet: {e}')
+    for i, args in enumerate(cases):
+        args = tuple(args) if isinstance(args, (tuple, list)) else (args,)
+        shown = ', '.join(_describe(a) for a in args)
+        mine = tuple(a.detach().clone().requires_grad_(grad) if isinstance(a, torch.Tensor) and a.is_floating_point() else a for a in args)
+        ref_args = tuple(a.detach().clone().requires_grad_(grad) if isinstance(a, torch.Tensor) and a.is_floating_point() else a for a in args)
+        expected = reference(*ref_args)
+        got = attempt(lambda: fn(*mine), f'{name}({shown})', none_is_stub=True)
+        compare(got, expected, f'{name}({shown})', atol, rtol)
+        if grad: _compare_grads(got, expected, _leaves(mine), _leaves(ref_args), f'{name}({shown})', atol, rtol)
     return CheckResult(True, f'{name} agrees with the course on all {len(cases)} inputs' + (', gradients included.' if grad else '.'))
 
 def _compare_grads(got, expected, mine:list, ref:list, what:str, atol, rtol):
@@ -265,39 +277,35 @@ def _compare_grads(got, expected, mine:list, ref:list, what:str, atol, rtol):
         if m.grad is None: raise AssertionError(f'{what}: input {i} gets no gradient, expected one.')
         compare(m.grad, r.grad, f'{what}: the gradient of input {i}', atol, rtol)
 
+@checker
 def check_module(make, # builds the learner's module, e.g. the class itself or a lambda
                  make_reference, # builds the course's module with the same parameter names and shapes
                  cases:list, # argument tuples for the forward pass
                  name:str|None=None, train:bool=True, atol:float=1e-5, rtol:float=1e-4) -> CheckResult:
     "Builds both modules with the same weights, runs `cases` through both, and compares outputs, input and parameter gradients."
     name = name or getattr(make, '__name__', 'your module')
-    try:
-        ref = make_reference()
-        try: mine = make()
-        except NotImplementedError: raise NotWrittenYet(f'{name} is not written yet (it raises NotImplementedError).')
-        except Exception as e: raise AssertionError(f'building {name} raised {type(e).__name__}: {e}') from None
-        names, ref_names = dict(mine.named_parameters()), dict(ref.named_parameters())
-        if {k: tuple(v.shape) for k, v in names.items()} != {k: tuple(v.shape) for k, v in ref_names.items()}:
-            raise AssertionError(f'{name} has the parameters {sorted((k, tuple(v.shape)) for k, v in names.items())}, '
-                                 f'expected {sorted((k, tuple(v.shape)) for k, v in ref_names.items())}.')
-        try: mine.load_state_dict(ref.state_dict(), strict=False)
-        except Exception as e: raise AssertionError(f"{name} cannot take the course's weights and buffers: {e}") from None
-        mine.train(train); ref.train(train)
-        for args in cases:
-            args = tuple(args) if isinstance(args, (tuple, list)) else (args,)
-            shown = ', '.join(_describe(a) for a in args)
-            expected = ref(*[a.clone() for a in args])
-            got = _call(mine, tuple(a.clone() for a in args), f'{name}({shown})')
-            compare(got, expected, f'{name}({shown})', atol, rtol)
-            if train: _compare_grads(got, expected, [], [], f'{name}({shown})', atol, rtol)
-        for k, p in ref_names.items():
-            if p.grad is not None: compare(names[k].grad if names[k].grad is not None else torch.zeros_like(p), p.grad,
-                                           f'{name}: the gradient of {k}', atol, rtol)
-        for k, b in ref.named_buffers():
-            mb = dict(mine.named_buffers()).get(k)
-            if mb is not None and b.is_floating_point(): compare(mb, b, f'{name}: the buffer {k} after the forward passes', atol, rtol)
-    except NotWrittenYet as e: return CheckResult(False, str(e))
-    except AssertionError as e: return CheckResult(False, f'Not yet: {e}')
+    ref = make_reference()
+    mine = attempt(make, name)
+    names, ref_names = dict(mine.named_parameters()), dict(ref.named_parameters())
+    if {k: tuple(v.shape) for k, v in names.items()} != {k: tuple(v.shape) for k, v in ref_names.items()}:
+        raise AssertionError(f'{name} has the parameters {sorted((k, tuple(v.shape)) for k, v in names.items())}, '
+                             f'expected {sorted((k, tuple(v.shape)) for k, v in ref_names.items())}.')
+    try: mine.load_state_dict(ref.state_dict(), strict=False)
+    except Exception as e: raise AssertionError(f"{name} cannot take the course's weights and buffers: {e}") from None
+    mine.train(train); ref.train(train)
+    for args in cases:
+        args = tuple(args) if isinstance(args, (tuple, list)) else (args,)
+        shown = ', '.join(_describe(a) for a in args)
+        expected = ref(*[a.clone() for a in args])
+        got = attempt(lambda: mine(*[a.clone() for a in args]), f'{name}({shown})', none_is_stub=True)
+        compare(got, expected, f'{name}({shown})', atol, rtol)
+        if train: _compare_grads(got, expected, [], [], f'{name}({shown})', atol, rtol)
+    for k, p in ref_names.items():
+        if p.grad is not None: compare(names[k].grad if names[k].grad is not None else torch.zeros_like(p), p.grad,
+                                       f'{name}: the gradient of {k}', atol, rtol)
+    for k, b in ref.named_buffers():
+        mb = dict(mine.named_buffers()).get(k)
+        if mb is not None and b.is_floating_point(): compare(mb, b, f'{name}: the buffer {k} after the forward passes', atol, rtol)
     return CheckResult(True, f'{name} agrees with the course on all {len(cases)} inputs, parameter gradients included.')
 
 # %% ../nbs/00_course.ipynb #200eb57d

@@ -11,7 +11,7 @@ import torch
 from torch import nn
 import matplotlib.pyplot as plt
 
-from .callbacks import Callback
+from .learner import Callback
 from .learner import evaluating
 
 # %% auto #0

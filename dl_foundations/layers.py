@@ -10,7 +10,7 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 
-from .callbacks import Callback
+from .learner import Callback
 
 # %% auto #0
 __all__ = ['Lambda', 'flatten', 'default_device', 'to_device', 'DeviceCallback', 'view_tfm', 'BatchTransformCallback',

@@ -4,21 +4,148 @@
 
 # %% ../nbs/04_learner.ipynb #6291de34
 from __future__ import annotations
-import copy, math, os, random, warnings
+import copy, math, re, warnings
+from functools import partial
 from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
-
 import torch
 import matplotlib.pyplot as plt
 
-from .files import atomic_path
-from .callbacks import Callback, HasCallbacks, CancelTrainException, CancelEpochException, CancelBatchException
-from .callbacks import _as_callback, _listify, _len_or_none  # the helpers HasCallbacks uses, for fit's own callbacks
-
 # %% auto #0
-__all__ = ['evaluating', 'TrainEvalCallback', 'Recorder', 'Learner', 'LRFinder', 'check_stop_after']
+__all__ = ['EVENTS', 'CancelTrainException', 'CancelEpochException', 'CancelBatchException', 'snake_case', 'Callback',
+           'HasCallbacks', 'evaluating', 'TrainEvalCallback', 'Recorder', 'Learner', 'check_stop_after']
+
+# %% ../nbs/04_learner.ipynb #d8da53b0
+class CancelTrainException(Exception):
+    "Raise in a callback to stop the whole `fit` early; `after_cancel_train`, then `after_fit`, run."
+class CancelEpochException(Exception):
+    "Raise in a callback to skip the rest of this epoch (its remaining training batches and its validation); `after_cancel_epoch`, then `after_epoch`, run."
+class CancelBatchException(Exception):
+    "Raise in a callback to skip the rest of this batch (e.g. the optimizer step); `after_cancel_batch`, then `after_batch`, run."
+
+_CANCELS = (CancelTrainException, CancelEpochException, CancelBatchException)
+
+# %% ../nbs/04_learner.ipynb #6cc9c211
+EVENTS = ('before_fit', 'before_epoch', 'before_train', 'before_validate', 'before_batch', 'after_pred', 'after_loss',
+          'after_backward', 'after_step', 'after_batch', 'after_epoch', 'after_fit',
+          'after_cancel_train', 'after_cancel_epoch', 'after_cancel_batch', 'before_predict', 'after_predict')
+
+def snake_case(name:str) -> str:
+    "'AvgStats' -> 'avg_stats', 'LRFinder' -> 'lr_finder'."
+    name = re.sub(r'(.)([A-Z][a-z]+)', r'\1_\2', name)
+    return re.sub(r'([a-z0-9])([A-Z])', r'\1_\2', name).lower()
+
+class Callback:
+    "Base class of callbacks: define methods named after the events you need (`before_fit`, `after_batch`, ...)."
+    order:int = 0  # callbacks run in increasing `order` (ties: in the order they were added)
+    learn = None   # what runs this callback (in the course, a `Learner`), set by `HasCallbacks.add_cb`
+    pause_in_lr_find:bool = False  # True: `Learner.lr_find` detaches it during the sweep (recorders, schedulers, savers)
+
+    @property
+    def name(self) -> str:
+        "Snake-case class name without a trailing 'Callback': `AvgStatsCallback` -> 'avg_stats'; also `learn.<name>`."
+        return snake_case(re.sub(r'Callback$', '', type(self).__name__) or 'callback')
+
+    def __call__(self, event_name:str):
+        "Run this callback's method for `event_name`, if it has one. Override to trace or break on every event."
+        method = getattr(self, event_name, None)
+        if method is not None: return method()
+
+    def __getattr__(self, name):
+        # only reached when normal lookup fails: read training state from the learner (`self.model`, `self.loss`, ...)
+        learn = self.__dict__.get('learn')
+        if name.startswith('__') or learn is None:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}"
+                                 + ("" if learn is not None or name.startswith('__') else " (and it is not attached to a Learner)"))
+        return getattr(learn, name)
+
+    def __repr__(self): return f"{type(self).__name__}()"
+
+# %% ../nbs/04_learner.ipynb #4b5a8af6
+def _implements(cb, event:str) -> bool:
+    "Does `cb` want to hear about `event`? (it defines the method, or overrides `__call__` to see every event)"
+    return _sees_every_event(cb) or getattr(type(cb), event, None) is not None or event in vars(cb)
+
+def _sees_every_event(cb) -> bool:
+    "Does the callback's class override `__call__` (to trace or break on every event)?"
+    return type(cb).__call__ is not Callback.__call__
+
+def _handlers(cbs, event:str) -> list:
+    "`(cb, run)` for each of `cbs` (in order) that wants `event`: `run` is `cb(event)` for a class overriding `__call__`, else the method itself."
+    return [(cb, partial(cb, event) if _sees_every_event(cb) else getattr(cb, event)) for cb in cbs if _implements(cb, event)]
+
+def _as_callback(cb) -> Callback:
+    if isinstance(cb, type) and issubclass(cb, Callback): cb = cb()
+    if not isinstance(cb, Callback):
+        raise TypeError(f"Callbacks must be `Callback` instances (or Callback classes); got {cb!r} of type {type(cb).__name__}.")
+    stale = [m for m in dir(type(cb)) if m.startswith('begin_')]
+    if stale:
+        warnings.warn(f"{type(cb).__name__} defines {stale}: events here are named `before_*` "
+                      f"(the 2019 lecture's `begin_*`), so these methods will never run. Rename them, e.g. `before_batch`.")
+    return cb
+
+def _listify(o) -> list:
+    if o is None: return []
+    if isinstance(o, (list, tuple)): return list(o)
+    return [o]
+
+def _len_or_none(o):
+    try: return len(o)
+    except TypeError: return None
+
+# %% ../nbs/04_learner.ipynb #b2907e05
+class HasCallbacks:
+    "Keeps callbacks in order, reachable by name, and runs an event on them: the base class of the Learner."
+    def __init__(self, cbs=None, # callbacks (instances or classes) to add
+                ):
+        self.cbs, self._cb_names = [], []
+        self._sync_callbacks()  # the event table, also while there are no callbacks
+        self.add_cbs(cbs)
+    def add_cbs(self, cbs):
+        "Add callbacks (instances or classes); each becomes reachable as an attribute named cb.name."
+        for cb in _listify(cbs): self.add_cb(cb)
+    def add_cb(self, cb):
+        "Add one callback (an instance, or a class to instantiate); returns it."
+        cb = _as_callback(cb)
+        if any(c is cb for c in self.cbs): raise ValueError(f"{cb!r} is already attached to this {type(self).__name__}.")
+        if cb.name not in self._cb_names and (hasattr(type(self), cb.name) or cb.name in vars(self)):
+            raise ValueError(f"A callback named {cb.name!r} would hide the {type(self).__name__}'s own attribute `.{cb.name}`; "
+                             f"rename the class or give it a `name = '...'` class attribute.")
+        cb.learn = self
+        self.cbs.append(cb)
+        self._sync_callbacks()
+        return cb
+    def remove_cbs(self, cbs):
+        "Remove callbacks (instances)."
+        for cb in _listify(cbs): self.remove_cb(cb)
+    def remove_cb(self, cb):
+        "Remove one callback (an instance attached here)."
+        self.cbs = [c for c in self.cbs if c is not cb]
+        self._sync_callbacks()
+
+    def _sync_callbacks(self):
+        "Refresh the callbacks' name attributes and the event -> callbacks table used by __call__."
+        for name in self._cb_names: self.__dict__.pop(name, None)
+        ordered = sorted(self.cbs, key=lambda cb: cb.order)  # stable: ties keep the order of addition
+        for cb in ordered: self.__dict__.setdefault(cb.name, cb)  # several with one name: the first in order
+        self._cb_names = [cb.name for cb in ordered]
+        self._events = {e: _handlers(ordered, e) for e in EVENTS}
+
+    def __call__(self, event_name:str):
+        "Run event_name on every callback, in order; a real error gets a note naming the callback."
+        handlers = self._events.get(event_name)
+        if handlers is None:  # an event of the user's own: look it up now
+            handlers = _handlers(sorted(self.cbs, key=lambda c: c.order), event_name)
+        for cb, run in handlers:
+            try: run()
+            except _CANCELS: raise
+            except Exception as e:
+                if not getattr(e, '_dl_noted', False):
+                    e.add_note(f"(raised in callback {cb.name!r} ({type(cb).__name__}) during {event_name!r})")
+                    e._dl_noted = True
+                raise
 
 # %% ../nbs/04_learner.ipynb #794e4dac
 @contextmanager
@@ -192,7 +319,7 @@ class Learner(HasCallbacks):
         self.model, self.dls, self.loss_func, self.opt_func, self.splitter = model, dls, loss_func, opt_func, splitter
         self.opt, self._opt_model, self._lr, self.grad_scaler = None, None, _check_lr(lr), None
         super().__init__()  # no callbacks yet: the defaults and cbs are added last, once the attributes they read exist
-        self.logger = print  # where a callback writes its lines (lesson 04a's metrics; its progress bars redirect it)
+        self.logger = print  # where callbacks write their lines (a progress bar may redirect it during a fit)
         self.training, self.epoch, self.n_epochs, self.iter, self.n_iter, self.pct_train = False, 0, 0, 0, 0, 0.
         self.start_epoch = self.epochs_done = self.n_frozen = 0
         self.xb = self.yb = self.pred = self.loss = self.dl = None
@@ -361,175 +488,28 @@ class Learner(HasCallbacks):
                 max_lr:float=10., # last learning rate of the sweep
                 plot:bool=True, # plot loss against learning rate
                ) -> float:
-        "Sweep the lr exponentially, restore model and optimizer, plot, and return a suggested lr (see LRFinder.suggestion)."
-        finder = LRFinder(max_iter, min_lr, max_lr)
-        paused = [cb for cb in self.cbs if cb.pause_in_lr_find]  # they would record, schedule or save the sweep
-        self.remove_cbs(paused)
-        try:
-            n_batches = _len_or_none(self.dls.train)
-            self.fit(math.ceil(max_iter / n_batches) if n_batches else max_iter, cbs=[finder])
-        finally: self.add_cbs(paused)
-        self.lr_finder_result = finder
-        if plot: finder.plot()
-        return finder.suggestion()
+        "Sweep the lr exponentially, restore model and optimizer, plot, and return a suggested lr (lesson 04a's `lr_find`)."
+        from .training import lr_find  # built in lesson 04a, on its schedules
+        return lr_find(self, max_iter, min_lr, max_lr, plot)
 
     def save(self, path, # the checkpoint file to write (its folder is created if needed)
             ) -> Path:
         "Write a checkpoint atomically: model, optimizer, epochs done, frozen groups, random generators and callbacks' state."
-        return _atomic_save(_learner_state(self), path)
+        from .scaling import save_checkpoint  # what a checkpoint holds is lesson 12's subject
+        return save_checkpoint(self, path)
     def load(self, path, # a file written by Learner.save
             ):
         "Restore a checkpoint written by save, safely (it can hold no code); go on with fit(n, start_epoch=learn.epochs_done)."
-        _apply_learner_state(self, _read_checkpoint(path), Path(path))
-        return self
+        from .scaling import load_checkpoint
+        return load_checkpoint(self, path)
 
     def __repr__(self):
         return f"Learner({type(_plain_model(self.model)).__name__}, lr={self.lr}, cbs=[{', '.join(type(cb).__name__ for cb in self.cbs)}])"
 
-# %% ../nbs/04_learner.ipynb #8c63986a
-class LRFinder(Callback):
-    "Sweeps the lr exponentially from `min_lr` to `max_lr`, recording the loss; stops on divergence; restores model and optimizer."
-    order = 5  # after a schedule (lesson 04a's ParamScheduler, order 1): the finder's lr wins
-    def __init__(self, max_iter:int=100, # at most this many training batches
-                 min_lr:float=1e-6, # lr of the first batch
-                 max_lr:float=10., # lr of batch max_iter (if reached)
-                 stop_factor:float=10., # stop when a loss exceeds stop_factor x the best so far
-                ):
-        if max_iter < 2: raise ValueError(f"LRFinder needs max_iter >= 2, got {max_iter}.")
-        if not 0 < min_lr < max_lr: raise ValueError(f"LRFinder needs 0 < min_lr < max_lr, got {min_lr} and {max_lr}.")
-        self.max_iter, self.min_lr, self.max_lr, self.stop_factor = max_iter, min_lr, max_lr, stop_factor
-        self.lrs, self.losses = [], []
-    def before_fit(self):
-        self.lrs, self.losses, self.best_loss, self._count, self.stopped_early = [], [], math.inf, 0, False
-        # in-memory copies, restored in after_fit
-        self._model_state = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
-        self._opt_state = copy.deepcopy(self.opt.state_dict())
-    def before_batch(self):
-        if not self.training: return
-        lr = self.min_lr * (self.max_lr / self.min_lr) ** (self._count / (self.max_iter - 1))
-        for group in self.opt.param_groups: group['lr'] = lr
-    def after_loss(self):
-        if not self.training: return
-        loss = self.loss.item()
-        self.lrs.append(self.opt.param_groups[-1]['lr']); self.losses.append(loss)
-        if math.isnan(loss) or loss > self.stop_factor * self.best_loss:
-            self.stopped_early = True
-            raise CancelTrainException()
-        self.best_loss = min(self.best_loss, loss)
-    def after_step(self):
-        self._count += 1
-        if self._count >= self.max_iter: raise CancelTrainException()
-    def before_validate(self): raise CancelEpochException()  # a sweep has nothing to validate
-    def after_fit(self):
-        if hasattr(self, '_model_state'): self.model.load_state_dict(self._model_state)
-        if hasattr(self, '_opt_state'): self.opt.load_state_dict(self._opt_state)
-
-    def smoothed_losses(self, beta:float=0.9) -> list[float]:
-        "Losses smoothed by an exponential moving average (debiased), to read the curve through batch noise."
-        avg, out = 0., []
-        for i, loss in enumerate(self.losses):
-            avg = beta * avg + (1 - beta) * loss
-            out.append(avg / (1 - beta ** (i + 1)))
-        return out
-    def suggestion(self) -> float:
-        "Suggested lr: a tenth of the lr where the smoothed loss is lowest (the loss still falls fast there, safely short of the blow-up)."
-        smooth = [l for l in self.smoothed_losses() if not math.isnan(l)]
-        if not smooth: raise ValueError("LRFinder recorded no losses: run `learn.lr_find()` or fit with this callback first.")
-        best = min(range(len(smooth)), key=smooth.__getitem__)
-        return self.lrs[best] / 10
-    def plot(self, skip_end:int=3, ax=None):
-        "Loss (raw and smoothed) against lr on a log axis, with the suggested lr marked."
-        if ax is None: _, ax = plt.subplots(figsize=(5, 3))
-        n = max(len(self.losses) - skip_end, 1)
-        ax.plot(self.lrs[:n], self.losses[:n], alpha=0.3, label='loss')
-        ax.plot(self.lrs[:n], self.smoothed_losses()[:n], label='smoothed')
-        ax.axvline(self.suggestion(), color='C3', ls='--', label=f'suggested lr {self.suggestion():.2g}')
-        ax.set_xscale('log')
-        ax.set(title='Learning-rate finder', xlabel='learning rate (log scale)', ylabel='training loss')
-        ax.legend()
-        return ax
-
-# %% ../nbs/04_learner.ipynb #a65c4ea7
-_CHECKPOINT_FORMAT = 'dl_foundations Learner checkpoint, version 1'
-
-def _rng_states() -> dict:
-    "The state of every random generator training may use: PyTorch's (CPU and each GPU), Python's and NumPy's."
-    _, keys, pos, has_gauss, gauss = np.random.get_state()
-    return {'torch': torch.get_rng_state(), 'cuda': torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
-            'python': random.getstate(),  # tuples of ints: fine for weights_only
-            'numpy': {'keys': torch.from_numpy(keys.astype(np.int64)), 'pos': int(pos), 'has_gauss': int(has_gauss), 'gauss': float(gauss)}}
-
-def _set_rng_states(states:dict):
-    "Restore the generators saved by _rng_states."
-    torch.set_rng_state(states['torch'])
-    n_gpus = torch.cuda.device_count() if torch.cuda.is_available() else 0
-    for i, state in enumerate(states['cuda'][:n_gpus]): torch.cuda.set_rng_state(state, i)
-    random.setstate(states['python'])
-    n = states['numpy']
-    np.random.set_state(('MT19937', n['keys'].numpy().astype(np.uint32), n['pos'], n['has_gauss'], n['gauss']))
-
-def _loader_generators(dls) -> dict:
-    "The random generators of the loaders that shuffle with their own, e.g. DataLoader(..., generator=g)."
-    gens = {part: getattr(getattr(dls, part, None), 'generator', None) for part in ('train', 'valid')}
-    return {part: g for part, g in gens.items() if isinstance(g, torch.Generator)}
-
-def _learner_state(learn) -> dict:
-    "Everything a run needs to go on exactly: model, optimizer, epochs done, random generators, callbacks' state."
-    return {'format': _CHECKPOINT_FORMAT, 'model': _plain_model(learn.model).state_dict(),
-            'opt': None if learn.opt is None else learn.opt.state_dict(), 'epochs_done': learn.epochs_done, 'n_frozen': learn.n_frozen,
-            'rng': _rng_states(), 'loader_rng': {part: g.get_state() for part, g in _loader_generators(learn.dls).items()},
-            'callbacks': {cb.name: cb.state_dict() for cb in learn.cbs if callable(getattr(type(cb), 'state_dict', None))}}
-
-def _atomic_save(obj, path) -> Path:
-    "torch.save obj into a temporary file beside path, then rename it onto path: path is never half-written."
-    with atomic_path(path) as tmp:  # lesson 02a's one atomic writer: any failure, even Ctrl-C, leaves nothing behind
-        with open(tmp, 'wb') as f:
-            torch.save(obj, f)
-            f.flush(); os.fsync(f.fileno())  # on disk before the rename makes it visible
-    return Path(path)
-
-def _read_checkpoint(path) -> dict:
-    "Read a checkpoint safely (weights_only: no pickled code can run), with errors that name the file."
-    path = Path(path)
-    if not path.is_file(): raise FileNotFoundError(f"No checkpoint at {path}: check the name, or write one with learn.save(path).")
-    try: ckpt = torch.load(path, map_location='cpu', weights_only=True)
-    except Exception as e:
-        if 'Unsupported global' in str(e) or 'GLOBAL' in str(e):
-            raise ValueError(f"Checkpoint {path} was refused: it holds pickled Python objects other than tensors and plain "
-                             f"containers, which could run code when loaded. Only load files written by Learner.save.") from None
-        raise ValueError(f"Checkpoint {path} is damaged or is not a checkpoint (cut short by a crash or a copy?): "
-                         f"{type(e).__name__}: {str(e).splitlines()[0]}") from None
-    if not (isinstance(ckpt, dict) and ckpt.get('format') == _CHECKPOINT_FORMAT):
-        raise ValueError(f"{path} is not a checkpoint written by Learner.save (for a model's bare state_dict use model.load_state_dict).")
-    return ckpt
-
-def _apply_learner_state(learn, ckpt:dict, path:Path):
-    "Load ckpt into learn; if model or optimizer do not fit, restore both and raise an error naming path."
-    model = _plain_model(learn.model)
-    if learn.opt is None or learn._opt_model is not learn.model: learn.create_opt()
-    model_before = {k: v.detach().clone() for k, v in model.state_dict().items()}
-    opt_before = copy.deepcopy(learn.opt.state_dict())
-    state = dict(ckpt['model'])
-    for prefix in ('_orig_mod.', 'module.'):  # a bare state_dict saved from a compiled or DDP-wrapped model
-        torch.nn.modules.utils.consume_prefix_in_state_dict_if_present(state, prefix)
-    try:
-        model.load_state_dict(state)
-        if ckpt['opt'] is not None: learn.opt.load_state_dict(ckpt['opt'])
-    except (RuntimeError, ValueError, KeyError) as e:
-        model.load_state_dict(model_before); learn.opt.load_state_dict(opt_before)
-        raise ValueError(f"Checkpoint {path} does not fit this Learner (left unchanged): {e}") from e
-    for cb in learn.cbs:
-        state = ckpt['callbacks'].get(cb.name)
-        if state is not None and callable(getattr(type(cb), 'load_state_dict', None)): cb.load_state_dict(state)
-    learn.epochs_done = ckpt['epochs_done']
-    if ckpt.get('n_frozen', 0) or learn.n_frozen: learn.freeze_to(ckpt.get('n_frozen', 0))
-    _set_rng_states(ckpt['rng'])
-    for part, g in _loader_generators(learn.dls).items():
-        if part in ckpt['loader_rng']: g.set_state(ckpt['loader_rng'][part])
-
 # %% ../nbs/04_learner.ipynb #1ec9f6ca
-from .course import CheckResult, NotWrittenYet, _call
+from .course import CheckResult, attempt, checker
 
+@checker
 def check_stop_after(cls, # your callback class: cls(n_batches) must end the fit after n_batches training batches
                     ) -> CheckResult:
     "Fits a tiny model for 4 epochs of 3 batches with `cls(n)`, several n: the fit must end, without an error, after exactly n batches."
@@ -540,15 +520,12 @@ def check_stop_after(cls, # your callback class: cls(n_batches) must end the fit
     x = torch.linspace(-1, 1, 8)[:, None]
     dls = SimpleNamespace(train=[(x[i:i + 2], 2 * x[i:i + 2]) for i in (0, 2, 4)], valid=[(x[6:], 2 * x[6:])])
     name = getattr(cls, '__name__', 'your callback')
-    try:
-        for n in (1, 3, 5, 20):
-            what, steps = f'{name}({n}) in a fit of 4 epochs of 3 batches', _CountSteps()
-            steps.n, cb = 0, _call(cls, (n,), f'{name}({n})')
-            _call(lambda: Learner(torch.nn.Linear(1, 1), dls, torch.nn.functional.mse_loss, cbs=[steps, cb]).fit(4), (), what)
-            if steps.n != min(n, 12):
-                hint = ('one batch too many' if steps.n == n + 1 else 'it stopped too early: are validation batches counted?' if steps.n < n
-                        else 'it went on: only CancelTrainException ends the whole fit, and n counts batches across epochs')
-                raise AssertionError(f'{what} trained {steps.n} batches, expected {min(n, 12)} ({hint}).')
-    except NotWrittenYet as e: return CheckResult(False, str(e))
-    except AssertionError as e: return CheckResult(False, f'Not yet: {e}')
+    for n in (1, 3, 5, 20):
+        what, steps = f'{name}({n}) in a fit of 4 epochs of 3 batches', _CountSteps()
+        steps.n, cb = 0, attempt(lambda: cls(n), f'{name}({n})', none_is_stub=True)
+        attempt(lambda: Learner(torch.nn.Linear(1, 1), dls, torch.nn.functional.mse_loss, cbs=[steps, cb]).fit(4), what, none_is_stub=True)
+        if steps.n != min(n, 12):
+            hint = ('one batch too many' if steps.n == n + 1 else 'it stopped too early: are validation batches counted?' if steps.n < n
+                    else 'it went on: only CancelTrainException ends the whole fit, and n counts batches across epochs')
+            raise AssertionError(f'{what} trained {steps.n} batches, expected {min(n, 12)} ({hint}).')
     return CheckResult(True, f'{name} ends the fit after exactly n training batches, for n = 1, 3, 5 and 20 (of 12).')

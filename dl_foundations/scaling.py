@@ -4,25 +4,119 @@
 
 # %% ../nbs/12_scaling.ipynb #612908c1
 from __future__ import annotations
-import os
+import copy, os, random
 from pathlib import Path
 
+import numpy as np
 import torch
 import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils import data as torch_data
 
 from .data import Dataset, DataLoader, collate
-from .callbacks import Callback
+from .files import atomic_path
+from .learner import Callback, _plain_model
 from .training import AvgStatsCallback
 
 # %% auto #0
-__all__ = ['is_main_process', 'CheckpointCallback', 'MixedPrecision', 'DistributedBatches', 'DistributedCallback', 'check_shard']
+__all__ = ['is_main_process', 'save_checkpoint', 'load_checkpoint', 'CheckpointCallback', 'MixedPrecision', 'DistributedBatches',
+           'DistributedCallback', 'check_shard']
 
 # %% ../nbs/12_scaling.ipynb #c2bf4b8e
 def is_main_process() -> bool:
     "True in a single process, and in the first process (rank 0) when several train together under torchrun."
     return not (dist.is_available() and dist.is_initialized()) or dist.get_rank() == 0
+
+# %% ../nbs/12_scaling.ipynb #a65c4ea7
+_CHECKPOINT_FORMAT = 'dl_foundations Learner checkpoint, version 1'
+
+def _rng_states() -> dict:
+    "The state of every random generator training may use: PyTorch's (CPU and each GPU), Python's and NumPy's."
+    _, keys, pos, has_gauss, gauss = np.random.get_state()
+    return {'torch': torch.get_rng_state(), 'cuda': torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+            'python': random.getstate(),  # tuples of ints: fine for weights_only
+            'numpy': {'keys': torch.from_numpy(keys.astype(np.int64)), 'pos': int(pos), 'has_gauss': int(has_gauss), 'gauss': float(gauss)}}
+
+def _set_rng_states(states:dict):
+    "Restore the generators saved by _rng_states."
+    torch.set_rng_state(states['torch'])
+    n_gpus = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    for i, state in enumerate(states['cuda'][:n_gpus]): torch.cuda.set_rng_state(state, i)
+    random.setstate(states['python'])
+    n = states['numpy']
+    np.random.set_state(('MT19937', n['keys'].numpy().astype(np.uint32), n['pos'], n['has_gauss'], n['gauss']))
+
+def _loader_generators(dls) -> dict:
+    "The random generators of the loaders that shuffle with their own, e.g. DataLoader(..., generator=g)."
+    gens = {part: getattr(getattr(dls, part, None), 'generator', None) for part in ('train', 'valid')}
+    return {part: g for part, g in gens.items() if isinstance(g, torch.Generator)}
+
+def _learner_state(learn) -> dict:
+    "Everything a run needs to go on exactly: model, optimizer, epochs done, random generators, callbacks' state."
+    return {'format': _CHECKPOINT_FORMAT, 'model': _plain_model(learn.model).state_dict(),
+            'opt': None if learn.opt is None else learn.opt.state_dict(), 'epochs_done': learn.epochs_done, 'n_frozen': learn.n_frozen,
+            'rng': _rng_states(), 'loader_rng': {part: g.get_state() for part, g in _loader_generators(learn.dls).items()},
+            'callbacks': {cb.name: cb.state_dict() for cb in learn.cbs if callable(getattr(type(cb), 'state_dict', None))}}
+
+def _atomic_save(obj, path) -> Path:
+    "torch.save obj into a temporary file beside path, then rename it onto path: path is never half-written."
+    with atomic_path(path) as tmp:  # lesson 02a's one atomic writer: any failure, even Ctrl-C, leaves nothing behind
+        with open(tmp, 'wb') as f:
+            torch.save(obj, f)
+            f.flush(); os.fsync(f.fileno())  # on disk before the rename makes it visible
+    return Path(path)
+
+def _read_checkpoint(path) -> dict:
+    "Read a checkpoint safely (weights_only: no pickled code can run), with errors that name the file."
+    path = Path(path)
+    if not path.is_file(): raise FileNotFoundError(f"No checkpoint at {path}: check the name, or write one with learn.save(path).")
+    try: ckpt = torch.load(path, map_location='cpu', weights_only=True)
+    except Exception as e:
+        if 'Unsupported global' in str(e) or 'GLOBAL' in str(e):
+            raise ValueError(f"Checkpoint {path} was refused: it holds pickled Python objects other than tensors and plain "
+                             f"containers, which could run code when loaded. Only load files written by Learner.save.") from None
+        raise ValueError(f"Checkpoint {path} is damaged or is not a checkpoint (cut short by a crash or a copy?): "
+                         f"{type(e).__name__}: {str(e).splitlines()[0]}") from None
+    if not (isinstance(ckpt, dict) and ckpt.get('format') == _CHECKPOINT_FORMAT):
+        raise ValueError(f"{path} is not a checkpoint written by Learner.save (for a model's bare state_dict use model.load_state_dict).")
+    return ckpt
+
+def _apply_learner_state(learn, ckpt:dict, path:Path):
+    "Load ckpt into learn; if model or optimizer do not fit, restore both and raise an error naming path."
+    model = _plain_model(learn.model)
+    if learn.opt is None or learn._opt_model is not learn.model: learn.create_opt()
+    model_before = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    opt_before = copy.deepcopy(learn.opt.state_dict())
+    state = dict(ckpt['model'])
+    for prefix in ('_orig_mod.', 'module.'):  # a bare state_dict saved from a compiled or DDP-wrapped model
+        torch.nn.modules.utils.consume_prefix_in_state_dict_if_present(state, prefix)
+    try:
+        model.load_state_dict(state)
+        if ckpt['opt'] is not None: learn.opt.load_state_dict(ckpt['opt'])
+    except (RuntimeError, ValueError, KeyError) as e:
+        model.load_state_dict(model_before); learn.opt.load_state_dict(opt_before)
+        raise ValueError(f"Checkpoint {path} does not fit this Learner (left unchanged): {e}") from e
+    for cb in learn.cbs:
+        state = ckpt['callbacks'].get(cb.name)
+        if state is not None and callable(getattr(type(cb), 'load_state_dict', None)): cb.load_state_dict(state)
+    learn.epochs_done = ckpt['epochs_done']
+    if ckpt.get('n_frozen', 0) or learn.n_frozen: learn.freeze_to(ckpt.get('n_frozen', 0))
+    _set_rng_states(ckpt['rng'])
+    for part, g in _loader_generators(learn.dls).items():
+        if part in ckpt['loader_rng']: g.set_state(ckpt['loader_rng'][part])
+
+def save_checkpoint(learn, # the Learner to save
+                    path, # the file to write (its folder is created if needed)
+                   ) -> Path:
+    "What `learn.save(path)` does: write everything a run needs to go on exactly, atomically."
+    return _atomic_save(_learner_state(learn), path)
+
+def load_checkpoint(learn, # the Learner to restore
+                    path, # a file written by save_checkpoint or Learner.save
+                   ):
+    "What `learn.load(path)` does: read a checkpoint safely (weights only) and restore it; the Learner is unchanged if it does not fit."
+    _apply_learner_state(learn, _read_checkpoint(path), Path(path))
+    return learn
 
 # %% ../nbs/12_scaling.ipynb #ea9cd029
 class CheckpointCallback(Callback):

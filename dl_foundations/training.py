@@ -8,12 +8,14 @@ import bisect, math, os, sys, time
 
 import torch
 
-from .callbacks import Callback, CancelBatchException, _listify, _len_or_none
+import copy
+import matplotlib.pyplot as plt
+from .learner import Callback, CancelBatchException, CancelEpochException, CancelTrainException, _listify, _len_or_none
 
 # %% auto #0
 __all__ = ['accuracy', 'AvgStats', 'AvgStatsCallback', 'progress_wanted', 'ProgressCallback', 'sched_lin', 'sched_cos',
            'sched_no', 'sched_exp', 'combine_scheds', 'sched_one_cycle', 'draw_schedule', 'sched_sgdr',
-           'ParamScheduler', 'GradientAccumulation', 'GradientClip', 'check_combine_scheds']
+           'ParamScheduler', 'LRFinder', 'lr_find', 'GradientAccumulation', 'GradientClip', 'check_combine_scheds']
 
 # %% ../nbs/04a_training.ipynb #ee6c8288
 def accuracy(pred:torch.Tensor, # (batch, n_classes) scores
@@ -275,6 +277,87 @@ class ParamScheduler(Callback):
         if not learn.training: return
         pos, pname = learn.pct_train, self.pname
         for group, f in zip(learn.opt.param_groups, self._funcs): group[pname] = f(pos)
+
+# %% ../nbs/04a_training.ipynb #8c63986a
+class LRFinder(Callback):
+    "Sweeps the lr exponentially from `min_lr` to `max_lr`, recording the loss; stops on divergence; restores model and optimizer."
+    order = 5  # after a ParamScheduler (order 1): the finder's lr wins
+    def __init__(self, max_iter:int=100, # at most this many training batches
+                 min_lr:float=1e-6, # lr of the first batch
+                 max_lr:float=10., # lr of batch max_iter (if reached)
+                 stop_factor:float=10., # stop when a loss exceeds stop_factor x the best so far
+                ):
+        if max_iter < 2: raise ValueError(f"LRFinder needs max_iter >= 2, got {max_iter}.")
+        if not 0 < min_lr < max_lr: raise ValueError(f"LRFinder needs 0 < min_lr < max_lr, got {min_lr} and {max_lr}.")
+        self.max_iter, self.min_lr, self.max_lr, self.stop_factor = max_iter, min_lr, max_lr, stop_factor
+        self.sched, self.lrs, self.losses = sched_exp(min_lr, max_lr), [], []
+    def before_fit(self):
+        self.lrs, self.losses, self.best_loss, self._count, self.stopped_early = [], [], math.inf, 0, False
+        # in-memory copies, restored in after_fit
+        self._model_state = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
+        self._opt_state = copy.deepcopy(self.opt.state_dict())
+    def before_batch(self):
+        if not self.training: return
+        lr = self.sched(self._count / (self.max_iter - 1))  # position 0 to 1 over max_iter batches
+        for group in self.opt.param_groups: group['lr'] = lr
+    def after_loss(self):
+        if not self.training: return
+        loss = self.loss.item()
+        self.lrs.append(self.opt.param_groups[-1]['lr']); self.losses.append(loss)
+        if math.isnan(loss) or loss > self.stop_factor * self.best_loss:
+            self.stopped_early = True
+            raise CancelTrainException()
+        self.best_loss = min(self.best_loss, loss)
+    def after_step(self):
+        self._count += 1
+        if self._count >= self.max_iter: raise CancelTrainException()
+    def before_validate(self): raise CancelEpochException()  # a sweep has nothing to validate
+    def after_fit(self):
+        if hasattr(self, '_model_state'): self.model.load_state_dict(self._model_state)
+        if hasattr(self, '_opt_state'): self.opt.load_state_dict(self._opt_state)
+
+    def smoothed_losses(self, beta:float=0.9) -> list[float]:
+        "Losses smoothed by an exponential moving average (debiased), to read the curve through batch noise."
+        avg, out = 0., []
+        for i, loss in enumerate(self.losses):
+            avg = beta * avg + (1 - beta) * loss
+            out.append(avg / (1 - beta ** (i + 1)))
+        return out
+    def suggestion(self) -> float:
+        "Suggested lr: a tenth of the lr where the smoothed loss is lowest (the loss still falls fast there, safely short of the blow-up)."
+        smooth = [l for l in self.smoothed_losses() if not math.isnan(l)]
+        if not smooth: raise ValueError("LRFinder recorded no losses: run `learn.lr_find()` or fit with this callback first.")
+        best = min(range(len(smooth)), key=smooth.__getitem__)
+        return self.lrs[best] / 10
+    def plot(self, skip_end:int=3, ax=None):
+        "Loss (raw and smoothed) against lr on a log axis, with the suggested lr marked."
+        if ax is None: _, ax = plt.subplots(figsize=(5, 3))
+        n = max(len(self.losses) - skip_end, 1)
+        ax.plot(self.lrs[:n], self.losses[:n], alpha=0.3, label='loss')
+        ax.plot(self.lrs[:n], self.smoothed_losses()[:n], label='smoothed')
+        ax.axvline(self.suggestion(), color='C3', ls='--', label=f'suggested lr {self.suggestion():.2g}')
+        ax.set_xscale('log')
+        ax.set(title='Learning-rate finder', xlabel='learning rate (log scale)', ylabel='training loss')
+        ax.legend()
+        return ax
+
+def lr_find(learn, # the Learner to sweep (it is left as it was)
+            max_iter:int=100, # at most this many training batches
+            min_lr:float=1e-6, # first learning rate of the sweep
+            max_lr:float=10., # last learning rate of the sweep
+            plot:bool=True, # plot loss against learning rate
+           ) -> float:
+    "Sweep the lr exponentially with an `LRFinder`, restore model and optimizer, plot, and return the suggested lr; also `learn.lr_find()`."
+    finder = LRFinder(max_iter, min_lr, max_lr)
+    paused = [cb for cb in learn.cbs if cb.pause_in_lr_find]  # they would record, schedule or save the sweep
+    learn.remove_cbs(paused)
+    try:
+        n_batches = _len_or_none(learn.dls.train)
+        learn.fit(math.ceil(max_iter / n_batches) if n_batches else max_iter, cbs=[finder])
+    finally: learn.add_cbs(paused)
+    learn.lr_finder_result = finder
+    if plot: finder.plot()
+    return finder.suggestion()
 
 # %% ../nbs/04a_training.ipynb #e683a152
 class GradientAccumulation(Callback):

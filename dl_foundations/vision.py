@@ -8,7 +8,7 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 
-from .callbacks import Callback
+from .learner import Callback
 from .course import CheckResult, check_module
 from .learner import evaluating
 from .layers import conv

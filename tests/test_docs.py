@@ -206,7 +206,7 @@ def test_math_becomes_mathml_outside_code():
 
 def test_classes_render_as_classes():
     from dl_foundations._showdoc import ClassAwareRenderer
-    from dl_foundations.callbacks import Callback, CancelBatchException
+    from dl_foundations.learner import Callback, CancelBatchException
     from dl_foundations.learner import Learner
     from dl_foundations.norm import BatchNormFunction
     def sig(o): return ClassAwareRenderer(o)._repr_markdown_()

@@ -9,7 +9,7 @@ from torch import nn
 
 from dl_foundations.course import set_seed
 from dl_foundations.data import DataLoaders, get_mnist, normalize_to
-from dl_foundations.callbacks import Callback, CancelTrainException
+from dl_foundations.learner import Callback, CancelTrainException
 from dl_foundations.learner import Learner
 from dl_foundations.training import AvgStatsCallback, ParamScheduler, accuracy, sched_one_cycle
 from dl_foundations.scaling import CheckpointCallback, MixedPrecision, DistributedCallback, DistributedBatches
