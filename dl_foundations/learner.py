@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_learner.ipynb #6291de34
 from __future__ import annotations
-import copy, math, re, warnings
+import re, warnings
 from functools import partial
 from contextlib import contextmanager
 from pathlib import Path
