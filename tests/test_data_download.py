@@ -1,4 +1,4 @@
-"""Loopback tests of the data layer (`dl_foundations.files` and `dl_foundations.data`): downloads that fail
+"""Loopback tests of the data layer (`dl_foundations.files`, `dl_foundations.data` and `dl_foundations.datasets`): downloads that fail
 in every way we know, offline mode, corrupt files, unsafe archives, stand-ins and cache invalidation. Nothing here touches the internet: the HTTP server
 runs in a thread on 127.0.0.1 and every fixture is generated in a temporary folder."""
 import gzip, hashlib, http.server, io, os, socket, struct, tarfile, threading, time, warnings
@@ -8,10 +8,12 @@ import pytest
 import torch
 
 import dl_foundations.data as data
+import dl_foundations.datasets as datasets
 import dl_foundations.files as files
 from dl_foundations.files import (ChecksumError, DataNotFoundError, DownloadError, RemoteFile, download, extract_archive,
                                   write_idx)
-from dl_foundations.data import get_cifar10, get_dogscats, get_mnist, get_nietzsche
+from dl_foundations.data import get_mnist
+from dl_foundations.datasets import get_cifar10, get_dogscats, get_nietzsche
 
 GOOD = os.urandom(200_000)
 GOOD_SHA = hashlib.sha256(GOOD).hexdigest()
@@ -207,7 +209,7 @@ def _cifar_jpeg_archive(path, colour):
     from PIL import Image
     members = {}
     for split, n in (('train', 3), ('test', 1)):
-        for c in data.CIFAR_CLASSES:
+        for c in datasets.CIFAR_CLASSES:
             for i in range(n):
                 buf = io.BytesIO(); Image.new('RGB', (32, 32), colour).save(buf, 'JPEG'); members[f'cifar10/{split}/{c}/{i:04d}.jpg'] = buf.getvalue()
     return _tgz(path, members)
@@ -218,7 +220,7 @@ def test_cifar_cache_invalidated_when_source_changes(env, monkeypatch):
     archive = env/'data'/'cifar10-jpeg-q75.tgz'
     for colour in ((250, 0, 0), (0, 0, 250)):
         _cifar_jpeg_archive(archive, colour)
-        monkeypatch.setattr(data, 'CIFAR_JPEG', RemoteFile(archive.name, [], archive.stat().st_size, sha256=hashlib.sha256(archive.read_bytes()).hexdigest()))
+        monkeypatch.setattr(datasets, 'CIFAR_JPEG', RemoteFile(archive.name, [], archive.stat().st_size, sha256=hashlib.sha256(archive.read_bytes()).hexdigest()))
         b = get_cifar10(n_train=20, n_valid=10)
         assert b.source == 'CIFAR-10 (JPEG q75 copy)' and b.x_train.shape == (20, 3, 32, 32)
         assert b.y_train.bincount(minlength=10).tolist() == [2]*10
@@ -240,7 +242,7 @@ QUICK_BUDGET = 200_000_000  # bytes: what a learner's first `make course` / `mak
 
 def _canonical_files():
     "{name: RemoteFile} of every file the data layer can download, as shipped."
-    forms = [f for fs in data.MNIST_FILES.values() for f in fs] + [data.CIFAR_TARBALL, data.CIFAR_PNG, data.NIETZSCHE, data.DOGSCATS_FULL]
+    forms = [f for fs in data.MNIST_FILES.values() for f in fs] + [datasets.CIFAR_TARBALL, datasets.CIFAR_PNG, datasets.NIETZSCHE, datasets.DOGSCATS_FULL]
     return {f.name: f for f in forms if f.urls}
 
 CANONICAL = _canonical_files()  # read at import, before any test points the data layer at the fakes
@@ -316,7 +318,7 @@ def served(dataset_server, env, monkeypatch):
         return dataclasses.replace(f, urls=[f'{url}/{f.name}'], size=len(body), sha256=hashlib.sha256(body).hexdigest(), md5=None)
     monkeypatch.setattr(data, 'MNIST_FILES', {k: [point(f) for f in fs] for k, fs in data.MNIST_FILES.items()})
     for name in ('CIFAR_TARBALL', 'CIFAR_PNG', 'NIETZSCHE', 'DOGSCATS_FULL'):
-        monkeypatch.setattr(data, name, point(getattr(data, name)))
+        monkeypatch.setattr(datasets, name, point(getattr(datasets, name)))
     return sent
 
 
