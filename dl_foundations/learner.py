@@ -435,12 +435,12 @@ class Learner(HasCallbacks):
     def save(self, path, # the checkpoint file to write (its folder is created if needed)
             ) -> Path:
         "Write a checkpoint atomically: model, optimizer, epochs done, frozen groups, random generators and callbacks' state."
-        from .scaling import save_checkpoint  # what a checkpoint holds is lesson 12's subject
+        from .checkpoint import save_checkpoint  # what a checkpoint holds is lesson 12's subject
         return save_checkpoint(self, path)
     def load(self, path, # a file written by Learner.save
             ):
         "Restore a checkpoint written by save, safely (it can hold no code); go on with fit(n, start_epoch=learn.epochs_done)."
-        from .scaling import load_checkpoint
+        from .checkpoint import load_checkpoint
         return load_checkpoint(self, path)
 
     def __repr__(self):

@@ -229,7 +229,8 @@ def wrong_references(text) -> list:
     ("with `dl_foundations.norm` (lesson 07)", []),
     ("with `dl_foundations.norm` (lesson 06)", [('06', 'norm')]),
     ("(`get_mnist`, lesson 03)", []),
-    ("mixed precision (lesson 12) computes in half precision", []),
+    ("mixed precision (lesson 12a) computes in half precision", []),
+    ("mixed precision (lesson 12) computes in half precision", [('12', 'mixed precision')]),
     ("mixed precision (lesson 04) computes in half precision", [('04', 'mixed precision')]),
     ("lesson 13's `Learner`", [('13', 'Learner')]),
     ("lesson 10's BatchNorm by hand", []),  # a heading of lesson 10

@@ -1,4 +1,4 @@
-"""Lesson 12 on the CPU: several processes under torchrun (gloo), mixed precision, checkpoints through CheckpointCallback."""
+"""Lessons 12 and 12a on the CPU: several processes under torchrun (gloo), mixed precision, checkpoints through CheckpointCallback."""
 import json, os, subprocess, sys
 from pathlib import Path
 
@@ -12,7 +12,8 @@ from dl_foundations.data import DataLoaders, get_mnist, normalize_to
 from dl_foundations.learner import Callback, CancelTrainException
 from dl_foundations.learner import Learner
 from dl_foundations.training import AvgStatsCallback, ParamScheduler, accuracy, sched_one_cycle
-from dl_foundations.scaling import CheckpointCallback, MixedPrecision, DistributedCallback, DistributedBatches
+from dl_foundations.checkpoint import CheckpointCallback
+from dl_foundations.scaling import MixedPrecision, DistributedCallback, DistributedBatches
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / 'benchmarks' / 'ddp_mnist.py'
