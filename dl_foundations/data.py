@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 
 import torch
 
-from .files import DownloadError, DataNotFoundError, RemoteFile, fetch, read_idx
+from .files import DownloadError, DataNotFoundError, RemoteFile, fetch
+from .readers import read_idx
 
 # %% auto #0
 __all__ = ['MNIST_FILES', 'Dataset', 'collate', 'DataLoader', 'DataLoaders', 'normalize', 'normalize_to', 'channel_stats',

@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .files import (data_dir, shown_path, DownloadError, DataNotFoundError, file_hash, RemoteFile, find_local, fetch,
-                                  extract_archive, folder_fingerprint, cached, balanced_subset, image_folder, archive_image_folder)
+from .files import data_dir, shown_path, DownloadError, DataNotFoundError, file_hash, RemoteFile, find_local, fetch
+from .readers import extract_archive, folder_fingerprint, cached, balanced_subset, image_folder, archive_image_folder
 from .data import DataBundle, _stand_in_or_raise
 
 # %% auto #0

@@ -1,4 +1,4 @@
-"""Loopback tests of the data layer (`dl_foundations.files`, `dl_foundations.data` and `dl_foundations.datasets`): downloads that fail
+"""Loopback tests of the data layer (`dl_foundations.files`, `readers`, `data` and `datasets`): downloads that fail
 in every way we know, offline mode, corrupt files, unsafe archives, stand-ins and cache invalidation. Nothing here touches the internet: the HTTP server
 runs in a thread on 127.0.0.1 and every fixture is generated in a temporary folder."""
 import gzip, hashlib, http.server, io, os, socket, struct, tarfile, threading, time, warnings
@@ -10,8 +10,8 @@ import torch
 import dl_foundations.data as data
 import dl_foundations.datasets as datasets
 import dl_foundations.files as files
-from dl_foundations.files import (ChecksumError, DataNotFoundError, DownloadError, RemoteFile, download, extract_archive,
-                                  write_idx)
+from dl_foundations.files import ChecksumError, DataNotFoundError, DownloadError, RemoteFile, download
+from dl_foundations.readers import extract_archive, read_idx, write_idx
 from dl_foundations.data import get_mnist
 from dl_foundations.datasets import get_cifar10, get_dogscats, get_nietzsche
 
@@ -198,7 +198,7 @@ def test_mnist_from_mixed_forms(env, monkeypatch):
     monkeypatch.setattr(data, 'MNIST_FILES', patched)
     b = get_mnist()
     assert (len(b.x_train), len(b.x_valid), len(b.x_test)) == (50000, 10000, 10000) and not b.is_stand_in
-    raw = files.read_idx(env/'data'/'mnist'/'train-images-idx3-ubyte')
+    raw = read_idx(env/'data'/'mnist'/'train-images-idx3-ubyte')
     assert torch.equal(b.x_valid[0], raw[50000].flatten().float() / 256)
     (env/'data'/'mnist'/'t10k-labels-idx1-ubyte').write_bytes(b'\0\0\x08\x01' + bytes(4))  # corrupt one file
     with pytest.raises(ChecksumError, match='t10k-labels-idx1-ubyte has'):
