@@ -10,6 +10,7 @@ import torch
 import dl_foundations.data as data
 import dl_foundations.datasets as datasets
 import dl_foundations.files as files
+import dl_foundations.readers as readers
 from dl_foundations.files import ChecksumError, DataNotFoundError, DownloadError, RemoteFile, download
 from dl_foundations.readers import extract_archive, read_idx, write_idx
 from dl_foundations.data import get_mnist
@@ -229,7 +230,7 @@ def test_cifar_cache_invalidated_when_source_changes(env, monkeypatch):
         caches = list((env/'cache'/'cifar10').glob('*.pt'))
         assert len(caches) == 1 and hashlib.sha256(archive.read_bytes()).hexdigest()[:16] in caches[0].name
     # the cache is used: a second load does not decode again
-    monkeypatch.setattr(files, 'decode_images', lambda *a, **k: pytest.fail('decoded again despite a valid cache'))
+    monkeypatch.setattr(readers, 'decode_images', lambda *a, **k: pytest.fail('decoded again despite a valid cache'))
     get_cifar10(n_train=20, n_valid=10)
 
 
