@@ -23,7 +23,8 @@ import torch
 from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from dl_foundations.norm import BatchNorm, RunningBatchNorm
+from dl_foundations.norm import BatchNorm
+from dl_foundations.norm_variants import RunningBatchNorm
 
 TARGETS = {'BatchNorm': 2.0, 'RunningBatchNorm': 2.5}
 

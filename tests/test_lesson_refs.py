@@ -212,11 +212,12 @@ def wrong_references(text) -> list:
 
 @pytest.mark.parametrize('text, wrong', [
     ("lesson 06's RunningBatchNorm keeps exactly such sums", [('06', 'RunningBatchNorm')]),
-    ("lesson 07's RunningBatchNorm keeps exactly such sums", []),
+    ("lesson 07's RunningBatchNorm keeps exactly such sums", [('07', 'RunningBatchNorm')]),  # moved to 07a
+    ("lesson 07a's RunningBatchNorm keeps exactly such sums", []),
     ("Lesson 07's `BatchNorm` computes its batch variance in one pass", []),
     ("clamping a variance (`RunningBatchNorm`, lesson 06)", [('06', 'RunningBatchNorm')]),
     ("clamping it as `RunningBatchNorm` (lesson 06) does", [('06', 'RunningBatchNorm')]),
-    ("clamping it as `RunningBatchNorm` (lesson 07) does", []),
+    ("clamping it as `RunningBatchNorm` (lesson 07a) does", []),
     ("the hooks in 05", [('05', 'hooks')]),
     ("the hooks in 06", []),
     ("closing a file, or, in lesson 05, removing the hooks we attach to a model.", [('05', 'hooks')]),
@@ -254,8 +255,10 @@ def test_concepts_are_defined_somewhere():
     assert not orphans, f'concepts in no lesson heading: {orphans}'
 
 def test_lessons_found():
-    assert {'01', '04', '04a', '07', '12'} <= set(lessons())
-    assert lessons()['07'].module == 'norm' and 'RunningBatchNorm' in lessons()['07'].exports
+    assert {'01', '04', '04a', '07', '07a', '12'} <= set(lessons())
+    assert lessons()['07'].module == 'norm' and 'BatchNorm' in lessons()['07'].exports
+    assert lessons()['07a'].module == 'norm_variants' and 'RunningBatchNorm' in lessons()['07a'].exports
+    assert 'RunningBatchNorm' not in lessons()['07'].exports
     assert 'FlagRunner' in lessons()['04'].defs
 
 
