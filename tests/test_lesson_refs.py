@@ -10,7 +10,7 @@ nbs/index.ipynb are searched for references of these forms, "NN" being a lesson 
   the clause before the parenthesis);
 - "X from lesson NN", "X of lesson NN", "X in lesson NN", and the bare "X in 0N" (e.g. "hooks in 05"; only
   01 to 09, since "in 12" is seldom a lesson): X is the last item of the clause before; when "in lesson NN"
-  opens its clause ("In lesson 04 each `Callback` ...", "or, in lesson 05, removing the hooks ..."), X is the
+  opens its clause ("In lesson 03b each `Callback` ...", "or, in lesson 05, removing the hooks ..."), X is the
   first item of the clause after it.
 
 Other wordings ("lessons 04 and 04a", "Lesson 04 checks it", "the previous lesson") are not checked: a
@@ -32,7 +32,7 @@ left alone.
 Lesson NN *defines*:
 - a name, when the name is in `__all__` of the module the lesson exports (the `#| default_exp` of its
   notebook: 07_batchnorm -> dl_foundations/norm.py), or when a code cell of the notebook has a top-level
-  `def` or `class` of that name (FlagRunner in 04, SequentialModel in 06), or when the name appears as a
+  `def` or `class` of that name (FlagRunner in 03b, SequentialModel in 06), or when the name appears as a
   whole word, case-sensitively, in one of its headings (title, the "> " summary under it, or a line starting
   with "#": 10's "BatchNorm by hand" defines BatchNorm for lesson 10);
 - a module, when it is the module the lesson exports;
@@ -196,7 +196,7 @@ def references(text) -> list:
         if m.group(2) and not number.startswith('0'): continue  # the bare form only for 01..09: "in 12" is rarely a lesson
         start = _clause_before(text, m.start())
         opener = text[start:m.start()].strip(' ,').lower()
-        if (m.group(1) or '').lower() == 'in' and opener in OPENERS:  # "In lesson 04 each `Callback` ..."
+        if (m.group(1) or '').lower() == 'in' and opener in OPENERS:  # "In lesson 03b each `Callback` ..."
             after = m.end() + (1 if text[m.end():m.end() + 1] == ',' else 0)
             add(number, _first(items, after, _clause_after(text, after)), m.start())
         else:
@@ -223,7 +223,8 @@ def wrong_references(text) -> list:
     ("closing a file, or, in lesson 05, removing the hooks we attach to a model.", [('05', 'hooks')]),
     ("closing a file, or, in lesson 06, removing the hooks we attach to a model.", []),
     ("In lesson 01 each `Callback` has a `__call__` that takes an event name", [('01', 'Callback')]),
-    ("In lesson 04 each `Callback` has a `__call__` that takes an event name", []),
+    ("In lesson 03b each `Callback` has a `__call__` that takes an event name", []),
+    ("In lesson 04 each `Callback` has a `__call__` that takes an event name", [('04', 'Callback')]),
     ("the `evaluating` context manager of lesson 04", []),
     ("`combine_scheds` from lesson 06", [('06', 'combine_scheds')]),
     ("`combine_scheds` from lesson 04a", []),
@@ -259,7 +260,7 @@ def test_lessons_found():
     assert lessons()['07'].module == 'norm' and 'BatchNorm' in lessons()['07'].exports
     assert lessons()['07a'].module == 'norm_variants' and 'RunningBatchNorm' in lessons()['07a'].exports
     assert 'RunningBatchNorm' not in lessons()['07'].exports
-    assert 'FlagRunner' in lessons()['04'].defs
+    assert 'FlagRunner' in lessons()['03b'].defs
 
 
 # ---- every lesson's prose ----
