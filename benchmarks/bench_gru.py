@@ -1,4 +1,4 @@
-"""Training speed of the hand-written GRU (`dl_foundations.text.GRUCell` run by `CellLoop`) vs `nn.GRU` on CPU.
+"""Training speed of the hand-written GRU (`dl_foundations.gated.GRUCell` run by `dl_foundations.text.CellLoop`) vs `nn.GRU` on CPU.
 
 The lecture's sizes: batches of 64 streams x 8 characters, embedding 42, hidden 256, a 59-character vocabulary,
 Adam. Both models are timed in the same run, interleaved (A, B, A, B, ...), and the median time per training
@@ -9,7 +9,7 @@ step is turned into characters per second. Target: the hand-written version with
 import argparse, statistics, time
 import torch
 import torch.nn.functional as F
-from dl_foundations.text import CharRNN
+from dl_foundations.text import CharRNN  # its 'gru_by_hand' kind runs lesson 09a's GRUCell
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -12,12 +12,12 @@ The summary says how long each lesson took.  Each successful run's time is also 
 how long their last full run on this machine took (and when): what a full run of the course costs.
 
 Longer runs than full mode have switches of their own, read by the lessons (the runner passes the
-environment on): `DL_FOUNDATIONS_LONG=1` with `--full` trains 09's LSTM on to the lecture's 80 epochs
+environment on): `DL_FOUNDATIONS_LONG=1` with `--full` trains 09a's LSTM on to the lecture's 80 epochs
 (full mode stops at its first figure, after 17).
 
     python tools/run_lessons.py                      # every lesson, quick mode
     python tools/run_lessons.py --full --lesson 05   # one lesson (by number or name), full mode
-    DL_FOUNDATIONS_LONG=1 python tools/run_lessons.py --full --lesson 09   # the LSTM to 80 epochs
+    DL_FOUNDATIONS_LONG=1 python tools/run_lessons.py --full --lesson 09a   # the LSTM to 80 epochs
 """
 import argparse, json, os, re, shutil, subprocess, sys, tempfile, time
 from pathlib import Path
@@ -106,7 +106,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--full', action='store_true', default=os.environ.get('FULL', '') not in ('', '0'),
                     help='run the lectures\' full experiments on the real data (also: FULL=1)')
-    ap.add_argument('--lesson', nargs='*', help="only these lessons, by number or name prefix (e.g. 05 09_rnn); 'index' runs the home page")
+    ap.add_argument('--lesson', nargs='*', help="only these lessons, by number or name prefix (e.g. 05 09_rnn; 09 alone also matches 09a); 'index' runs the home page")
     ap.add_argument('--publish', action='store_true', help='copy executed full-mode notebooks back into nbs/ (cleaned)')
     ap.add_argument('--timeout', type=int, default=None, help='seconds allowed per cell (default: none in full mode, 600 in quick)')
     args = ap.parse_args(argv)
