@@ -18,7 +18,7 @@ from torch import nn
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # a checkout works without installing
 from dl_foundations.learner import Callback
 from dl_foundations.learner import Learner
-from dl_foundations.scaling import DistributedCallback
+from dl_foundations.distributed import DistributedCallback
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument('--n-items', type=int, default=96)

@@ -20,7 +20,7 @@ from dl_foundations.data import DataLoaders, get_mnist, normalize_to
 from dl_foundations.learner import Callback
 from dl_foundations.learner import Learner
 from dl_foundations.training import AvgStatsCallback, ParamScheduler, accuracy, sched_one_cycle
-from dl_foundations.scaling import DistributedCallback, is_main_process
+from dl_foundations.distributed import DistributedCallback, is_main_process
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument('--n-train', type=int, default=8192, help='training images (the first n)')

@@ -78,7 +78,7 @@ class AvgStats:
         n = self.count
         return [s / n for s in self.all_stats] if n else []
     def totals(self) -> torch.Tensor:
-        "[count, *all_stats] as one float64 tensor: what to add up over processes (lesson 12a does)."
+        "[count, *all_stats] as one float64 tensor: what to add up over processes (lesson 12b does)."
         return torch.tensor([self.count] + self.all_stats, dtype=torch.float64)
     def set_totals(self, totals:torch.Tensor):
         "Replace what was accumulated by totals shaped like totals(), e.g. summed over every process."
@@ -129,7 +129,7 @@ def progress_wanted() -> bool:
     choice = os.environ.get('DL_FOUNDATIONS_PROGRESS', '').strip().lower()
     if choice: return choice not in ('0', 'false', 'no', 'off')  # the course runner sets 0: a saved bar would be frozen
     if os.environ.get('CI', '').strip().lower() not in ('', '0', 'false'): return False
-    if os.environ.get('RANK', '0') != '0': return False  # several processes (lesson 12a): only the first shows bars
+    if os.environ.get('RANK', '0') != '0': return False  # several processes (lesson 12b): only the first shows bars
     return _in_notebook() or bool(getattr(sys.stdout, 'isatty', lambda: False)())
 
 class ProgressCallback(Callback):

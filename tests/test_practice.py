@@ -2,7 +2,7 @@
 
 Read from the committed notebooks (the outputs of their full-mode runs) and the package:
 
-- every lesson from 01 to 12 (the lettered ones, 02a to 12a, included) has a `## Practice` section, its last `##` section with code,
+- every lesson from 01 to 12 (the lettered ones, 02a to 12b, included) has a `## Practice` section, its last `##` section with code,
   holding `### Questions` with answers folded away (`<details>`), at least one `### Exercise`, and a stub exercise
   cell that calls one of the lesson module's checkers: its committed output is the checker's "not written yet"
   line, proof that an unfinished exercise ran without stopping the notebook;
@@ -45,7 +45,7 @@ def practice_section(path):
 
 def test_every_lesson_is_listed():
     names = [p.stem.split('_')[0] for p in LESSONS]
-    assert names == ['01', '02', '02a', '02b', '03', '03a', '03b', '04', '04a', '04b', '05', '06', '07', '07a', '08', '09', '09a', '10', '11', '12', '12a'], names
+    assert names == ['01', '02', '02a', '02b', '03', '03a', '03b', '04', '04a', '04b', '05', '06', '07', '07a', '08', '09', '09a', '10', '11', '12', '12a', '12b'], names
 
 @pytest.mark.parametrize('path', LESSONS, ids=lambda p: p.stem)
 def test_lesson_ends_with_practice(path):

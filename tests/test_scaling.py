@@ -1,4 +1,4 @@
-"""Lessons 12 and 12a on the CPU: several processes under torchrun (gloo), mixed precision, checkpoints through CheckpointCallback."""
+"""Lessons 12, 12a and 12b on the CPU: several processes under torchrun (gloo), mixed precision, checkpoints through CheckpointCallback."""
 import json, os, subprocess, sys
 from pathlib import Path
 
@@ -13,7 +13,8 @@ from dl_foundations.learner import Callback, CancelTrainException
 from dl_foundations.learner import Learner
 from dl_foundations.training import AvgStatsCallback, ParamScheduler, accuracy, sched_one_cycle
 from dl_foundations.checkpoint import CheckpointCallback
-from dl_foundations.scaling import MixedPrecision, DistributedCallback, DistributedBatches
+from dl_foundations.scaling import MixedPrecision
+from dl_foundations.distributed import DistributedCallback, DistributedBatches
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / 'benchmarks' / 'ddp_mnist.py'
