@@ -300,8 +300,8 @@ class Learner(HasCallbacks):
                 max_lr:float=10., # last learning rate of the sweep
                 plot:bool=True, # plot loss against learning rate
                ) -> float:
-        "Sweep the lr exponentially, restore model and optimizer, plot, and return a suggested lr (lesson 04a's `lr_find`)."
-        from .training import lr_find  # built in lesson 04a, on its schedules
+        "Sweep the lr exponentially, restore model and optimizer, plot, and return a suggested lr (lesson 04b's `lr_find`)."
+        from .training import lr_find  # built in lesson 04b, on its schedules
         return lr_find(self, max_iter, min_lr, max_lr, plot)
 
     def save(self, path, # the checkpoint file to write (its folder is created if needed)
@@ -319,7 +319,7 @@ class Learner(HasCallbacks):
         return f"Learner({type(_plain_model(self.model)).__name__}, lr={self.lr}, cbs=[{', '.join(type(cb).__name__ for cb in self.cbs)}])"
 
 # %% ../nbs/04_learner.ipynb #6de9128a
-from . import learner_extras  # adds Learner.get_preds, freeze_to, freeze and unfreeze (lesson 04b)
+from . import learner_extras  # adds Learner.get_preds, freeze_to, freeze and unfreeze (lesson 04c)
 
 # %% ../nbs/04_learner.ipynb #1ec9f6ca
 from .course import CheckResult, attempt, checker

@@ -227,7 +227,9 @@ def wrong_references(text) -> list:
     ("In lesson 04 each `Callback` has a `__call__` that takes an event name", [('04', 'Callback')]),
     ("the `evaluating` context manager of lesson 04", []),
     ("`combine_scheds` from lesson 06", [('06', 'combine_scheds')]),
-    ("`combine_scheds` from lesson 04a", []),
+    ("`combine_scheds` from lesson 04b", []),
+    ("`combine_scheds` from lesson 04a", [('04a', 'combine_scheds')]),  # lesson 04a holds the metrics; schedules are 04b's
+    ("the `AvgStatsCallback` of lesson 04a", []),
     ("with `dl_foundations.norm` (lesson 07)", []),
     ("with `dl_foundations.norm` (lesson 06)", [('06', 'norm')]),
     ("(`get_mnist`, lesson 03)", []),
