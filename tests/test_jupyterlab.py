@@ -3,7 +3,7 @@
 JupyterLab starts from .venv as `make lab` starts it (tools/lab.py: loopback only, the repository root served),
 on a free port, with a token, and with its own temporary config, data, runtime and IPython folders, so that it
 reads and writes none of the user's settings; it opens no browser. Playwright then drives Debian's Chromium
-(`executable_path`: Playwright's own browser download is never used, and cannot be made here) through two
+(`executable_path`: Playwright's own browser download is never used, and cannot be made here) through three
 lessons, each opened from nbs/ and run with Run > Run All Cells until the kernel is idle:
 
 - 01_callbacks: every code cell runs, no error output; the button is a live widget, and a click on it reaches the
@@ -11,10 +11,11 @@ lessons, each opened from nbs/ and run with Run > Run All Cells until the kernel
   At the end, a learner's answer to the practice exercise is typed into a new cell and run: a wrong
   `CountCalls` gets the checker's one-line explanation, a right one its agreement;
 - 06_cnn_hooks, in quick mode (DL_FOUNDATIONS_FULL unset, as in a fresh JupyterLab): every code cell runs, no
-  error output, its figures are drawn; then the explorer of activation statistics gets a control moved, and
-  its figure must be redrawn.
+  error output, its figures are drawn;
+- 06a_stable_activations, its sequel, in quick mode too: the same, then the explorer of activation statistics
+  gets a control moved, and its figure must be redrawn.
 
-In both, no rendered output or prose shows Quarto's attribute text (`{target=`), and every show_doc entry's
+In each, no rendered output or prose shows Quarto's attribute text (`{target=`), and every show_doc entry's
 source link renders as a link floated right (lesson 01 is plain Python and documents no API; 06 must show some). The lessons run on the same data settings as the other notebook
 passes (DL_FOUNDATIONS_DATA, DL_FOUNDATIONS_OFFLINE, DL_FOUNDATIONS_CACHE from the environment; .ci/run points
 them at ../shared/data when it exists). Run All also runs cells flagged `#| slow` or `#| full` (nbdev_test skips
@@ -31,7 +32,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT/'_course'/'jupyterlab'
-LESSONS = {'01_callbacks': 300, '06_cnn_hooks': 1800}  # lesson -> seconds Run All may take: a guard against a hang (06 took 236-647 s on 2 cores shared with other work)
+LESSONS = {'01_callbacks': 300, '06_cnn_hooks': 1800, '06a_stable_activations': 1800}  # lesson -> seconds Run All may take: a guard against a hang (06, before 06a was split off, took 236-647 s on 2 cores shared with other work)
 
 def _load(name):
     spec = importlib.util.spec_from_file_location(name, ROOT/'tools'/f'{name}.py')
@@ -265,7 +266,16 @@ def test_lesson_06_runs_in_quick_mode_with_its_figures(browser, jupyterlab):
         assert all(i['loaded'] for i in seen['images']), f'figures that did not load: {seen["images"]}'
         scroll_to(page, "document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output img')")
         shoot(page, jupyterlab, '06_figure_after_run.png')
-        assert move_explorer(page, jupyterlab, '06_cnn_hooks'), 'moving the explorer\'s control did not redraw its figure'
+    finally: page.close(); shut_down_kernels(jupyterlab)
+
+def test_lesson_06a_runs_in_quick_mode_and_its_explorer_redraws(browser, jupyterlab):
+    page = open_notebook(browser, jupyterlab, 'nbs/06a_stable_activations.ipynb')
+    try:
+        jupyterlab['report']['run_all_seconds']['06a_stable_activations'] = round(run_all(page, LESSONS['06a_stable_activations']), 1)
+        seen = check_ran_cleanly(page, '06a_stable_activations')
+        assert seen['images'], '06a_stable_activations drew no figure in JupyterLab'
+        assert all(i['loaded'] for i in seen['images']), f'figures that did not load: {seen["images"]}'
+        assert move_explorer(page, jupyterlab, '06a_stable_activations'), 'moving the explorer\'s control did not redraw its figure'
     finally: page.close(); shut_down_kernels(jupyterlab)
 
 # --- Practice and explorers, as a learner uses them ---
