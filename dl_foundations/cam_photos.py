@@ -96,7 +96,7 @@ def check_weight_change(fn, # your function fn(before, after) -> a number, for o
     randn = lambda *shape: torch.randn(*shape, generator=gen)
     small, weight, bias = randn(5, 3), randn(16, 8), randn(16)
     conv_weight, conv_bias = randn(4, 3, 3, 3) * 0.1, torch.ones(4)
-    groups = {'one tensor (5, 3)': ([small], [small + 0.1 * randn(5, 3)]),
+    groups = {'one tensor (5, 3)': ([small], [small + 0.5 * randn(5, 3)]),
               'a weight (16, 8) and a bias (16,)': ([weight, bias], [weight + 0.01 * randn(16, 8), bias + randn(16)]),
               'a weight (16, 8) with its sign flipped': ([weight], [-weight]),
               'a weight (4, 3, 3, 3) and a bias (4,)': ([conv_weight, conv_bias], [conv_weight * 1.5, conv_bias + 0.05])}
