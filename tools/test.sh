@@ -57,5 +57,5 @@ $BIN/python tools/build_docs.py
 step "a real browser for the docs and JupyterLab checks"
 bash tools/install_chromium.sh || echo "chromium could not be installed: the browser test will say so"
 
-step "pytest: downloads on loopback, README, docs, committed notebooks, lessons 01 and 06 in JupyterLab, reproduction table, packaging, checkpoints (12_checkpoints), mixed precision (12a_scaling) and torchrun (12b_distributed)"
+step "pytest: downloads on loopback, README, docs, committed notebooks, lessons 01, 06 and 06a in JupyterLab, reproduction table, packaging, checkpoints (12_checkpoints), mixed precision (12a_scaling) and torchrun (12b_distributed)"
 $BIN/python -m pytest tests -q -p no:cacheprovider
