@@ -28,7 +28,7 @@ from common import mnist_dls, lecture_cnn
 from dl_foundations.learner import Learner
 from dl_foundations.training import AvgStatsCallback, accuracy
 from dl_foundations.layers import DeviceCallback, BatchTransformCallback, view_tfm, default_device
-from dl_foundations.hooks import ActivationStats
+from dl_foundations.telemetry import ActivationStats
 
 def run(dls, epochs, lr, telemetry, hist_items):
     set_seed(0)

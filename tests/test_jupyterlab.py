@@ -12,11 +12,11 @@ lessons, each opened from nbs/ and run with Run > Run All Cells until the kernel
   `CountCalls` gets the checker's one-line explanation, a right one its agreement;
 - 06_cnn_hooks, in quick mode (DL_FOUNDATIONS_FULL unset, as in a fresh JupyterLab): every code cell runs, no
   error output, its figures are drawn;
-- 06a_stable_activations, its sequel, in quick mode too: the same, then the explorer of activation statistics
-  gets a control moved, and its figure must be redrawn.
+- 06a_stable_activations, its sequel (the ActivationStats callback and the fixes it measures), in quick mode too:
+  the same, then the explorer of activation statistics gets a control moved, and its figure must be redrawn.
 
 In each, no rendered output or prose shows Quarto's attribute text (`{target=`), and every show_doc entry's
-source link renders as a link floated right (lesson 01 is plain Python and documents no API; 06 must show some). The lessons run on the same data settings as the other notebook
+source link renders as a link floated right (lesson 01 is plain Python and documents no API; 06 and 06a must show some). The lessons run on the same data settings as the other notebook
 passes (DL_FOUNDATIONS_DATA, DL_FOUNDATIONS_OFFLINE, DL_FOUNDATIONS_CACHE from the environment; .ci/run points
 them at ../shared/data when it exists). Run All also runs cells flagged `#| slow` or `#| full` (nbdev_test skips
 them); the lessons guard those with `if FULL:`, so quick mode stays quick.
@@ -273,6 +273,7 @@ def test_lesson_06a_runs_in_quick_mode_and_its_explorer_redraws(browser, jupyter
     try:
         jupyterlab['report']['run_all_seconds']['06a_stable_activations'] = round(run_all(page, LESSONS['06a_stable_activations']), 1)
         seen = check_ran_cleanly(page, '06a_stable_activations')
+        assert seen['source_links'], '06a_stable_activations: no show_doc entry rendered'
         assert seen['images'], '06a_stable_activations drew no figure in JupyterLab'
         assert all(i['loaded'] for i in seen['images']), f'figures that did not load: {seen["images"]}'
         assert move_explorer(page, jupyterlab, '06a_stable_activations'), 'moving the explorer\'s control did not redraw its figure'
