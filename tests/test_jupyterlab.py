@@ -256,14 +256,18 @@ check_count_calls(CountCalls)'''
 RIGHT_COUNT_CALLS = WRONG_COUNT_CALLS.replace('def __call__(self, step):', 'def __call__(self, *args, **kwargs):').replace(
     'return self.fn(step)', 'return self.fn(*args, **kwargs)')
 
+def run_lesson_with_figures(page, jupyterlab, stem:str):
+    "Run All on lesson `stem`; it must finish without an error, render its show_doc entries, and draw figures that load."
+    jupyterlab['report']['run_all_seconds'][stem] = round(run_all(page, LESSONS[stem]), 1)
+    seen = check_ran_cleanly(page, stem)
+    assert seen['source_links'], f'{stem}: no show_doc entry rendered'
+    assert seen['images'], f'{stem} drew no figure in JupyterLab'
+    assert all(i['loaded'] for i in seen['images']), f'figures that did not load: {seen["images"]}'
+
 def test_lesson_06_runs_in_quick_mode_with_its_figures(browser, jupyterlab):
     page = open_notebook(browser, jupyterlab, 'nbs/06_cnn_hooks.ipynb')
     try:
-        jupyterlab['report']['run_all_seconds']['06_cnn_hooks'] = round(run_all(page, LESSONS['06_cnn_hooks']), 1)
-        seen = check_ran_cleanly(page, '06_cnn_hooks')
-        assert seen['source_links'], '06_cnn_hooks: no show_doc entry rendered'
-        assert seen['images'], '06_cnn_hooks drew no figure in JupyterLab'
-        assert all(i['loaded'] for i in seen['images']), f'figures that did not load: {seen["images"]}'
+        run_lesson_with_figures(page, jupyterlab, '06_cnn_hooks')
         scroll_to(page, "document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output img')")
         shoot(page, jupyterlab, '06_figure_after_run.png')
     finally: page.close(); shut_down_kernels(jupyterlab)
@@ -271,11 +275,7 @@ def test_lesson_06_runs_in_quick_mode_with_its_figures(browser, jupyterlab):
 def test_lesson_06a_runs_in_quick_mode_and_its_explorer_redraws(browser, jupyterlab):
     page = open_notebook(browser, jupyterlab, 'nbs/06a_stable_activations.ipynb')
     try:
-        jupyterlab['report']['run_all_seconds']['06a_stable_activations'] = round(run_all(page, LESSONS['06a_stable_activations']), 1)
-        seen = check_ran_cleanly(page, '06a_stable_activations')
-        assert seen['source_links'], '06a_stable_activations: no show_doc entry rendered'
-        assert seen['images'], '06a_stable_activations drew no figure in JupyterLab'
-        assert all(i['loaded'] for i in seen['images']), f'figures that did not load: {seen["images"]}'
+        run_lesson_with_figures(page, jupyterlab, '06a_stable_activations')
         assert move_explorer(page, jupyterlab, '06a_stable_activations'), 'moving the explorer\'s control did not redraw its figure'
     finally: page.close(); shut_down_kernels(jupyterlab)
 
