@@ -21,13 +21,11 @@ __all__ = ['resnet34_body', 'CamModel', 'cam_splitter', 'save_output', 'cam_from
 # %% ../nbs/11_cam.ipynb #a9c7814b
 def resnet34_body(weights:str|Path|None=None, # None: random weights; else the path of torchvision's ResNet-34 weights file
                  ) -> nn.Sequential:
-    "torchvision's ResNet-34 with its last two layers (average pool, linear) removed; a weights file is checked against the SHA-256 prefix in its name before it is loaded; `.pretrained` says if it was."
+    "torchvision's ResNet-34 with its last two layers (average pool, linear) removed; `.pretrained` says if `weights` were loaded."
     try: from torchvision.models import resnet34
     except ImportError as e: raise ImportError("resnet34_body needs torchvision (pip install torchvision)") from e
     model = resnet34(weights=None)
-    if weights is not None:
-        from dl_foundations.cam_photos import check_weights_file  # lesson 11a's check, imported when a file is given
-        model.load_state_dict(torch.load(check_weights_file(weights), map_location='cpu', weights_only=True))
+    if weights is not None: model.load_state_dict(torch.load(weights, map_location='cpu', weights_only=True))
     body = nn.Sequential(*list(model.children())[:-2])
     body.pretrained = weights is not None
     return body
