@@ -55,7 +55,9 @@ class AvgStats:
         self._metrics.append([m(pred, learn.yb) for m in self.metrics])
         self._sizes.append(_batch_size(learn))
     @property
-    def names(self) -> list[str]: return ['loss'] + [_metric_name(m) for m in self.metrics]
+    def names(self) -> list[str]:
+        "The columns, in order: 'loss', then each metric's name."
+        return ['loss'] + [_metric_name(m) for m in self.metrics]
     @property
     def count(self) -> int:
         "Number of items accumulated."
