@@ -14,10 +14,12 @@ from .learner import Callback, CancelEpochException, CancelTrainException, _list
 # bars, and lesson 04c's gradient accumulation and clipping
 from .metrics import accuracy, AvgStats, AvgStatsCallback, progress_wanted, ProgressCallback
 from .learner_extras import GradientAccumulation, GradientClip
+_all_ = ['accuracy', 'AvgStats', 'AvgStatsCallback', 'progress_wanted', 'ProgressCallback', 'GradientAccumulation', 'GradientClip']  # star imports too
 
 # %% auto #0
 __all__ = ['sched_lin', 'sched_cos', 'sched_no', 'sched_exp', 'combine_scheds', 'sched_one_cycle', 'draw_schedule', 'sched_sgdr',
-           'ParamScheduler', 'LRFinder', 'lr_find', 'check_combine_scheds']
+           'ParamScheduler', 'LRFinder', 'lr_find', 'check_combine_scheds', 'accuracy', 'AvgStats', 'AvgStatsCallback',
+           'progress_wanted', 'ProgressCallback', 'GradientAccumulation', 'GradientClip']
 
 # %% ../nbs/04b_training.ipynb #2b4310ca
 def sched_lin(start:float, end:float):

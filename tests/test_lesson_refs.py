@@ -104,9 +104,11 @@ class Lesson:
 def _module_all(module) -> set:
     path = ROOT/'dl_foundations'/f'{module}.py'
     if not path.exists(): return set()  # not exported yet: the notebook's own defs still count
-    for node in ast.parse(path.read_text()).body:
+    body = ast.parse(path.read_text()).body
+    reexported = {a.asname or a.name for node in body if isinstance(node, ast.ImportFrom) for a in node.names}
+    for node in body:
         if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == '__all__' for t in node.targets):
-            return set(ast.literal_eval(node.value))
+            return set(ast.literal_eval(node.value)) - reexported  # a lesson defines what its module defines, not what it passes on
     return set()
 
 def _top_level_defs(src) -> list:
@@ -230,6 +232,7 @@ def wrong_references(text) -> list:
     ("`combine_scheds` from lesson 04b", []),
     ("`combine_scheds` from lesson 04a", [('04a', 'combine_scheds')]),  # lesson 04a holds the metrics; schedules are 04b's
     ("the `AvgStatsCallback` of lesson 04a", []),
+    ("the `AvgStatsCallback` of lesson 04b", [('04b', 'AvgStatsCallback')]),  # 04b's module re-exports it; 04a defines it
     ("with `dl_foundations.norm` (lesson 07)", []),
     ("with `dl_foundations.norm` (lesson 06)", [('06', 'norm')]),
     ("(`get_mnist`, lesson 03)", []),
