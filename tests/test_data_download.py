@@ -1,4 +1,4 @@
-"""Loopback tests of the data layer (`dl_foundations.files`, `readers`, `data` and `datasets`): downloads that fail
+"""Loopback tests of the data layer (`dl_foundations.files`, `readers`, `mnist`, `data` and `datasets`): downloads that fail
 in every way we know, offline mode, corrupt files, unsafe archives, stand-ins and cache invalidation. Nothing here touches the internet: the HTTP server
 runs in a thread on 127.0.0.1 and every fixture is generated in a temporary folder."""
 import gzip, hashlib, http.server, io, os, socket, struct, tarfile, threading, time, warnings
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import torch
 
-import dl_foundations.data as data
+import dl_foundations.mnist as mnist
 import dl_foundations.datasets as datasets
 import dl_foundations.files as files
 import dl_foundations.readers as readers
@@ -193,10 +193,10 @@ def test_mnist_from_mixed_forms(env, monkeypatch):
     monkeypatch.setenv('DL_FOUNDATIONS_OFFLINE', '1')
     _mnist_files(env/'data'/'mnist')
     patched = {}
-    for key, forms in data.MNIST_FILES.items():
+    for key, forms in mnist.MNIST_FILES.items():
         patched[key] = [RemoteFile(f.name, f.urls, None, sha256=(hashlib.sha256((env/'data'/'mnist'/f.name).read_bytes()).hexdigest()
                                                                  if (env/'data'/'mnist'/f.name).exists() else None)) for f in forms]
-    monkeypatch.setattr(data, 'MNIST_FILES', patched)
+    monkeypatch.setattr(mnist, 'MNIST_FILES', patched)
     b = get_mnist()
     assert (len(b.x_train), len(b.x_valid), len(b.x_test)) == (50000, 10000, 10000) and not b.is_stand_in
     raw = read_idx(env/'data'/'mnist'/'train-images-idx3-ubyte')
@@ -243,7 +243,7 @@ QUICK_BUDGET = 200_000_000  # bytes: what a learner's first `make course` / `mak
 
 def _canonical_files():
     "{name: RemoteFile} of every file the data layer can download, as shipped."
-    forms = [f for fs in data.MNIST_FILES.values() for f in fs] + [datasets.CIFAR_TARBALL, datasets.CIFAR_PNG, datasets.NIETZSCHE, datasets.DOGSCATS_FULL]
+    forms = [f for fs in mnist.MNIST_FILES.values() for f in fs] + [datasets.CIFAR_TARBALL, datasets.CIFAR_PNG, datasets.NIETZSCHE, datasets.DOGSCATS_FULL]
     return {f.name: f for f in forms if f.urls}
 
 CANONICAL = _canonical_files()  # read at import, before any test points the data layer at the fakes
@@ -317,7 +317,7 @@ def served(dataset_server, env, monkeypatch):
         if not f.urls: return f
         body = payloads[f.name]
         return dataclasses.replace(f, urls=[f'{url}/{f.name}'], size=len(body), sha256=hashlib.sha256(body).hexdigest(), md5=None)
-    monkeypatch.setattr(data, 'MNIST_FILES', {k: [point(f) for f in fs] for k, fs in data.MNIST_FILES.items()})
+    monkeypatch.setattr(mnist, 'MNIST_FILES', {k: [point(f) for f in fs] for k, fs in mnist.MNIST_FILES.items()})
     for name in ('CIFAR_TARBALL', 'CIFAR_PNG', 'NIETZSCHE', 'DOGSCATS_FULL'):
         monkeypatch.setattr(datasets, name, point(getattr(datasets, name)))
     return sent

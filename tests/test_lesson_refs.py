@@ -235,7 +235,8 @@ def wrong_references(text) -> list:
     ("the `AvgStatsCallback` of lesson 04b", [('04b', 'AvgStatsCallback')]),  # 04b's module re-exports it; 04a defines it
     ("with `dl_foundations.norm` (lesson 07)", []),
     ("with `dl_foundations.norm` (lesson 06)", [('06', 'norm')]),
-    ("(`get_mnist`, lesson 03)", []),
+    ("(`get_mnist`, lesson 02c)", []),
+    ("(`get_mnist`, lesson 03)", [('03', 'get_mnist')]),  # 03's `data` re-exports it; 02c defines it
     ("mixed precision (lesson 12a) computes in half precision", []),
     ("mixed precision (lesson 12) computes in half precision", [('12', 'mixed precision')]),
     ("mixed precision (lesson 04) computes in half precision", [('04', 'mixed precision')]),
