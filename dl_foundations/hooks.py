@@ -12,7 +12,7 @@ from torch import nn
 from .learner import evaluating
 
 # %% auto #0
-__all__ = ['ListContainer', 'Hook', 'Hooks', 'ModelSummary', 'model_summary', 'append_stats', 'check_stats_hook']
+__all__ = ['ListContainer', 'Hook', 'Hooks', 'ModelSummary', 'model_summary', 'check_stats_hook']
 
 # %% ../nbs/06_cnn_hooks.ipynb #196b06d0
 def _listify(items) -> list:
@@ -123,22 +123,6 @@ def model_summary(model:nn.Module, # the model to describe
     return ModelSummary(rows, total, trainable)
 
 
-# %% ../nbs/06_cnn_hooks.ipynb #c587b7da
-def append_stats(hook:Hook, module:nn.Module, inp, outp:torch.Tensor,
-                 hist_items:int|None=None, # histogram of the first this many items only (None: all)
-                ):
-    "Hook function: append the mean, std and a 40-bin histogram of |activations| in [0, 10] to `hook.stats` (training batches only)."
-    if not module.training: return
-    if not hasattr(hook, 'stats'): hook.stats = ([], [], [])
-    means, stds, hists = hook.stats
-    acts = outp.detach().float()  # no copy for float32 activations
-    means.append(acts.mean())     # kept on the device: no wait for the GPU at every batch
-    stds.append(acts.std())
-    sample = acts if hist_items is None or len(acts) <= hist_items else acts[:hist_items]
-    hist = sample.abs().histc(40, 0, 10)
-    if sample is not acts: hist *= len(acts) / len(sample)  # counts of the whole batch, estimated
-    hists.append(hist)
-
 # %% ../nbs/06_cnn_hooks.ipynb #106b6bfe
 from .course import CheckResult, compare, checker, attempt
 
@@ -155,6 +139,12 @@ def _one_number(v, what:str) -> float:
     if isinstance(v, (int, float)) and not isinstance(v, bool): return float(v)
     raise AssertionError(f'{what} is a {type(v).__name__}, expected a number.')
 
+def _mean_std(hook:Hook, module:nn.Module, inp, outp:torch.Tensor):
+    "The checker's reference hook function: each training batch's output mean and std, in `hook.stats`."
+    if not module.training: return
+    if not hasattr(hook, 'stats'): hook.stats = ([], [])
+    hook.stats[0].append(outp.detach().mean()); hook.stats[1].append(outp.detach().std())
+
 def _run(model:nn.Module, x:torch.Tensor, train:bool, name:str):
     "One forward pass (and in training a backward pass) with the learner's hooks on."
     model.train(train)
@@ -167,7 +157,7 @@ def _run(model:nn.Module, x:torch.Tensor, train:bool, name:str):
 @checker
 def check_stats_hook(hook_class, # builds the learner's hook from a module: `hook_class(module)`, with `means`, `stds` and `remove()`
                     ) -> CheckResult:
-    "Compare the `means` and `stds` that `hook_class(module)` records with the course's `Hook(module, append_stats)`, then check `remove()`."
+    "Compare the `means` and `stds` that `hook_class(module)` records with a reference `Hook`'s, then check `remove()`."
     name = getattr(hook_class, '__name__', 'your hook')
     gen = torch.Generator().manual_seed(0)
     model = nn.Sequential(nn.Linear(6, 5), nn.ReLU(), nn.Linear(5, 3))
@@ -175,7 +165,7 @@ def check_stats_hook(hook_class, # builds the learner's hook from a module: `hoo
         for p in model.parameters(): p.copy_(torch.randn(p.shape, generator=gen))
     watched = [model[0], model[1]]
     mine = attempt(lambda: [hook_class(m) for m in watched], name)
-    with Hooks(watched, append_stats) as course:
+    with Hooks(watched, _mean_std) as course:
         for bs in (4, 7, 3): _run(model, torch.randn(bs, 6, generator=gen), True, name)
         _run(model, torch.randn(5, 6, generator=gen), False, name)  # eval mode: not recorded
     for i, (hook, ref) in enumerate(zip(mine, course)):

@@ -12,10 +12,26 @@ import matplotlib.pyplot as plt
 
 from .course import CheckResult, checker, attempt, compare
 from .learner import Callback
-from .hooks import Hook, Hooks, append_stats
+from .hooks import Hook, Hooks
 
 # %% auto #0
-__all__ = ['stats_to_cpu', 'get_hist', 'get_min', 'ActivationStats', 'draw_activation_stats', 'check_share_below']
+__all__ = ['append_stats', 'stats_to_cpu', 'get_hist', 'get_min', 'ActivationStats', 'draw_activation_stats', 'check_share_below']
+
+# %% ../nbs/06a_stable_activations.ipynb #c587b7da
+def append_stats(hook:Hook, module:nn.Module, inp, outp:torch.Tensor,
+                 hist_items:int|None=None, # histogram of the first this many items only (None: all)
+                ):
+    "Hook function: append the mean, std and a 40-bin histogram of |activations| in [0, 10] to `hook.stats` (training batches only)."
+    if not module.training: return
+    if not hasattr(hook, 'stats'): hook.stats = ([], [], [])
+    means, stds, hists = hook.stats
+    acts = outp.detach().float()  # no copy for float32 activations
+    means.append(acts.mean())     # kept on the device: no wait for the GPU at every batch
+    stds.append(acts.std())
+    sample = acts if hist_items is None or len(acts) <= hist_items else acts[:hist_items]
+    hist = sample.abs().histc(40, 0, 10)
+    if sample is not acts: hist *= len(acts) / len(sample)  # counts of the whole batch, estimated
+    hists.append(hist)
 
 # %% ../nbs/06a_stable_activations.ipynb #b24705dd
 def stats_to_cpu(hook:Hook):
