@@ -3,8 +3,9 @@
 #     bash benchmarks/device_check.sh [--dry-run] [STAGE...]
 # STAGE is any of: quick (every lesson in quick mode, on the GPU), mixed (MixedPrecision in float16 against float32),
 # bench (Learner / bare-loop ratios, CPU MLP and GPU CNN), to98 (wall time to 98% on MNIST), full09, full10 (full
-# mode of 09_rnn and 10_cifar_resnet), long09 (09_rnn in full mode with DL_FOUNDATIONS_LONG=1: the LSTM on to the
-# lecture's 80 epochs, its 17-epoch figure on the way); default: all but full09 (long09 covers it), in that order.
+# mode of 09_rnn with 09a_gru_lstm, and of 10_cifar_resnet with 10a_bigger_resnet), long09 (09_rnn in full mode with
+# DL_FOUNDATIONS_LONG=1: the LSTM on to the lecture's 80 epochs, its 17-epoch figure on the way); default: all but
+# full09 (long09 covers it), in that order.
 # Each stage is timed; on a 10-minute command limit, run them in several calls, e.g. "quick mixed bench to98", then
 # "long09", then "full10".
 # It uses what benchmarks/device_carry.sh prepared: wheels in .whl/ and data in _course/carry/data (carry both).

@@ -45,7 +45,7 @@ def practice_section(path):
 
 def test_every_lesson_is_listed():
     names = [p.stem.split('_')[0] for p in LESSONS]
-    assert names == ['01', '02', '02a', '02b', '03', '03a', '03b', '04', '04a', '04b', '04c', '05', '06', '06a', '07', '07a', '08', '09', '09a', '10', '11', '11a', '12', '12a', '12b'], names
+    assert names == ['01', '02', '02a', '02b', '02c', '03', '03a', '03b', '04', '04a', '04b', '04c', '05', '06', '06a', '07', '07a', '08', '09', '09a', '10', '10a', '11', '11a', '12', '12a', '12b'], names
 
 @pytest.mark.parametrize('path', LESSONS, ids=lambda p: p.stem)
 def test_lesson_ends_with_practice(path):
