@@ -7,7 +7,7 @@ from __future__ import annotations
 import torch
 
 # lesson 02c's MNIST loader and the DataBundle every loader returns: imported here too, where the lessons have always found them
-from .mnist import DataBundle, _stand_in_or_raise, show_images, MNIST_FILES, mnist_stand_in, get_mnist, softmax_regression_accuracy
+from .mnist import DataBundle, show_images, MNIST_FILES, mnist_stand_in, get_mnist, softmax_regression_accuracy
 _all_ = ['DataBundle', 'show_images', 'MNIST_FILES', 'mnist_stand_in', 'get_mnist', 'softmax_regression_accuracy']  # star imports too
 
 # %% auto #0

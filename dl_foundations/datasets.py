@@ -12,7 +12,7 @@ import torch
 
 from .files import data_dir, shown_path, DownloadError, DataNotFoundError, file_hash, RemoteFile, find_local, fetch
 from .readers import extract_archive, folder_fingerprint, cached, balanced_subset, image_folder, archive_image_folder
-from .data import DataBundle, _stand_in_or_raise
+from .mnist import DataBundle, _stand_in_or_raise
 
 # %% auto #0
 __all__ = ['CIFAR_CLASSES', 'CIFAR_TARBALL', 'CIFAR_PNG', 'CIFAR_JPEG', 'NIETZSCHE', 'DOGSCATS_SUBSET', 'DOGSCATS_FULL',
