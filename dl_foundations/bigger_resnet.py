@@ -69,7 +69,9 @@ def check_dropout(cls, # your dropout class, built as cls(p)
             what = f'{name}({p})(tensor of shape {tuple(x.shape)})'
             xg = x.clone().requires_grad_()
             out = attempt(lambda: layer(xg), what, none_is_stub=True)
-            compare(out, x, f'{what} in training mode', atol=float('inf'))  # a tensor of the input's shape
+            if not isinstance(out, torch.Tensor) or out.shape != x.shape:
+                got = f'shape {tuple(out.shape)}' if isinstance(out, torch.Tensor) else f'a {type(out).__name__}'
+                raise AssertionError(f'{what} in training mode: expected a tensor of the input\'s shape {tuple(x.shape)}, got {got}.')
             kept = out.detach() != 0
             if not torch.allclose(out.detach()[kept], x[kept] / (1 - p), rtol=1e-5):
                 ratio = (out.detach()[kept] / x[kept]).mean().item()
